@@ -1,0 +1,45 @@
+"""Configuration: ``khp.yml`` plus one file per cluster, read once into frozen objects.
+
+Every error is a ``ConfigError`` naming the file, the dotted key and what is allowed::
+
+    configs/clusters/alpha.yml: thresholds.druid_slot_used_percent.warning: expected a number, got str 'high'
+"""
+
+from ._durations import format_duration, parse_duration
+from ._errors import ConfigError
+from ._load import SOURCE_KINDS, load_config
+from ._model import (
+    LEVELS,
+    AlertmanagerConfig,
+    ClusterConfig,
+    Config,
+    EvaluationConfig,
+    InventoryConfig,
+    LinksConfig,
+    SourceConfig,
+    SourcesConfig,
+    StoreConfig,
+    Threshold,
+)
+from ._times import format_time, parse_time
+
+__all__ = [
+    "LEVELS",
+    "SOURCE_KINDS",
+    "AlertmanagerConfig",
+    "ClusterConfig",
+    "Config",
+    "ConfigError",
+    "EvaluationConfig",
+    "InventoryConfig",
+    "LinksConfig",
+    "SourceConfig",
+    "SourcesConfig",
+    "StoreConfig",
+    "Threshold",
+    "format_duration",
+    "format_time",
+    "load_config",
+    "parse_duration",
+    "parse_time",
+]

@@ -1,0 +1,117 @@
+"""The configuration as frozen, typed objects; built once by ``load_config``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+LEVELS = ("warning", "critical")
+
+
+def _frozen(mapping: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """Where one kind of data (metrics, logs or processes) comes from."""
+
+    type: str = "embedded"
+    options: Mapping[str, object] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    metrics: SourceConfig = SourceConfig()
+    logs: SourceConfig = SourceConfig()
+    processes: SourceConfig = SourceConfig()
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """The embedded SQLite store: its file and how long it keeps data."""
+
+    path: Path = Path("var/khp.db")
+    retention: float = 7 * 86400
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """How and how often the monitors run."""
+
+    interval: float = 60.0
+    window: float = 600.0
+    pending: float = 300.0
+    monitor_timeout: float = 30.0
+    parallel_monitors: int = 8
+    parallel_queries: int = 16
+
+
+@dataclass(frozen=True)
+class InventoryConfig:
+    """How process names map to ``service/role`` and how far back hosts are remembered."""
+
+    process_pattern: str = r"^(?P<service>[A-Za-z0-9_]+)[-_](?P<role>.+)$"
+    process_roles: Mapping[str, str] = field(default_factory=_frozen)
+    window: float = 86400.0
+
+
+@dataclass(frozen=True)
+class AlertmanagerConfig:
+    urls: tuple[str, ...] = ("http://127.0.0.1:9093",)
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class LinksConfig:
+    """Templates for links in problems; ``{path}`` and ``{line}`` are filled in."""
+
+    source: str = "{path}#L{line}"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A warning and a critical value; ``None`` means that level is off."""
+
+    warning: float | None = None
+    critical: float | None = None
+
+    def level(self, level: str) -> float | None:
+        return self.warning if level == "warning" else self.critical
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """One cluster's file: its overrides, rooms, pending time and known hosts."""
+
+    name: str
+    file: str = ""
+    thresholds: Mapping[str, Mapping[str, float | None]] = field(default_factory=_frozen)
+    channels: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen)
+    pending: float | None = None
+    hosts: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything khp reads from ``khp.yml`` and the cluster files."""
+
+    file: str = ""
+    sources: SourcesConfig = SourcesConfig()
+    store: StoreConfig = StoreConfig()
+    monitors: tuple[Path, ...] = ()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    inventory: InventoryConfig = InventoryConfig()
+    alertmanager: AlertmanagerConfig = AlertmanagerConfig()
+    links: LinksConfig = LinksConfig()
+    thresholds: Mapping[str, Threshold] = field(default_factory=_frozen)
+    clusters: Mapping[str, ClusterConfig] = field(default_factory=_frozen)
+
+    def threshold(self, key: str, cluster: str, level: str) -> float | None:
+        """The ``level`` value of ``key`` for ``cluster``: its own if set, else the default."""
+        own = self.clusters.get(cluster)
+        if own is not None and key in own.thresholds and level in own.thresholds[key]:
+            return own.thresholds[key][level]
+        return self.thresholds[key].level(level)

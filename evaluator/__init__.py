@@ -1,0 +1,58 @@
+"""The evaluator: monitors, the DSL they are written in, and the cycle that runs them.
+
+Rule authors import ``Monitor``::
+
+    from evaluator import Monitor
+
+    class KuduMonitor(Monitor):
+        def run(self):
+            running = self.all("kudu/tserver/server.tablets_num_running")
+            self.emit("Too many tablets",
+                      warning=running > self.w("kudu_tablets_num_running"),
+                      critical=running > self.c("kudu_tablets_num_running"),
+                      description="More tablets than recommended")
+
+``Evaluator`` runs every discovered monitor once per cycle, in parallel and within a timeout;
+``evaluator.testing`` runs one monitor against given rows for tests.
+"""
+
+from ._discovery import BUNDLED_DIR, check_thresholds, discover_monitors, select, threshold_keys
+from ._errors import DslError, EvaluatorError, MonitorLoadError, ThresholdError
+from ._evaluator import (
+    MONITOR_FAILED,
+    MONITOR_TIMED_OUT,
+    SOURCE_UNAVAILABLE,
+    CycleRecord,
+    CycleResult,
+    Evaluator,
+    MonitorRecord,
+)
+from ._monitor import Monitor
+from ._problem import SEVERITIES, Problem
+from ._thresholds import Thresholds
+from ._vector import Element, Vector
+
+__all__ = [
+    "BUNDLED_DIR",
+    "MONITOR_FAILED",
+    "MONITOR_TIMED_OUT",
+    "SEVERITIES",
+    "SOURCE_UNAVAILABLE",
+    "CycleRecord",
+    "CycleResult",
+    "DslError",
+    "Element",
+    "Evaluator",
+    "EvaluatorError",
+    "Monitor",
+    "MonitorLoadError",
+    "MonitorRecord",
+    "Problem",
+    "ThresholdError",
+    "Thresholds",
+    "Vector",
+    "check_thresholds",
+    "discover_monitors",
+    "select",
+    "threshold_keys",
+]

@@ -1,0 +1,92 @@
+"""One evaluation: the time, the clusters in scope, and the queries shared by its monitors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from configuration import Config
+from records import ProcessState
+from sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
+
+from ._errors import DslError
+from ._inventory import Inventory, RoleNamer, build_inventory
+from ._queries import CycleQueries
+
+AGGREGATES = ("max", "min", "sum", "avg", "count")
+
+
+@dataclass(frozen=True)
+class RolePath:
+    service: str
+    role: str
+    rest: str
+
+    @classmethod
+    def parse(cls, path: str, what: str = "metric") -> RolePath:
+        parts = path.split("/", 2) if isinstance(path, str) else []
+        if len(parts) != 3 or not all(parts):
+            raise DslError(f"{path!r} is not a {what} path; write 'service/role/{'pattern' if what == 'log' else 'name'}',"
+                           " for example 'kudu/tserver/server.tablets_num_running'")
+        return cls(*parts)
+
+
+def parse_role(role: str) -> str:
+    parts = role.split("/") if isinstance(role, str) else []
+    if len(parts) != 2 or not all(parts):
+        raise DslError(f"{role!r} is not a role; write 'service/role', for example 'zookeeper/server'")
+    return role
+
+
+class EvaluationContext:
+    """What monitors of one cycle share: evaluation time, window, cluster scope, query cache."""
+
+    def __init__(
+        self,
+        config: Config,
+        sources: Sources,
+        queries: CycleQueries,
+        at: float,
+        clusters: Sequence[str] | None = None,
+    ) -> None:
+        self.config = config
+        self.sources = sources
+        self.queries = queries
+        self.at = at
+        self.window = config.evaluation.window
+        self.clusters = tuple(clusters) if clusters is not None else None
+        self.role_of = RoleNamer(config.inventory)
+
+    def metric(self, path: str, aggregate: str | None, window: float | None = None) -> Future[Sequence[Sample]]:
+        if aggregate is not None and aggregate not in AGGREGATES:
+            raise DslError(f"unknown aggregate {aggregate!r}; use one of {', '.join(AGGREGATES)}")
+        parsed = RolePath.parse(path)
+        query = MetricQuery(
+            service=parsed.service, role=parsed.role, name=parsed.rest,
+            start=self.at - (window or self.window), end=self.at, aggregate=aggregate, clusters=self.clusters,
+        )
+        return self.queries.submit("metrics", query, lambda: self.sources.metrics.query(query))
+
+    def log_count(self, path: str, period: float, by: str) -> Future[Sequence[Sample]]:
+        if by not in ("host", "cluster"):
+            raise DslError(f"by={by!r}: count log lines by 'host' or 'cluster'")
+        parsed = RolePath.parse(path, "log")
+        query = LogQuery(
+            service=parsed.service, role=parsed.role, pattern=parsed.rest,
+            start=self.at - period, end=self.at, by=by, clusters=self.clusters,
+        )
+        return self.queries.submit("logs", query, lambda: self.sources.logs.count(query))
+
+    def process_states(self) -> Future[Sequence[ProcessState]]:
+        query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)
+        return self.queries.submit("processes", ("states", query), lambda: self.sources.processes.states(query))
+
+    def inventory(self) -> Future[Inventory]:
+        query = ProcessQuery(start=self.at - self.config.inventory.window, end=self.at, clusters=self.clusters)
+
+        def build() -> Inventory:
+            seen = self.sources.processes.seen(query)
+            return build_inventory(self.config.clusters, seen, self.role_of, self.clusters)
+
+        return self.queries.submit("processes", ("inventory", query), build)

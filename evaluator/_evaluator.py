@@ -1,0 +1,221 @@
+"""The evaluator: runs every monitor of a cycle in parallel, each within its timeout."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from configuration import Config
+from sources import SourceError, Sources
+
+from ._context import EvaluationContext
+from ._monitor import Monitor
+from ._problem import Problem
+from ._queries import CycleQueries, QueryStats
+
+MONITOR_FAILED = "Monitor failed"
+MONITOR_TIMED_OUT = "Monitor timed out"
+SOURCE_UNAVAILABLE = "Source unavailable"
+
+
+@dataclass
+class MonitorRecord:
+    """How one monitor's run went: ok, failed, timeout or skipped (still running from before)."""
+
+    name: str
+    status: str = "ok"
+    seconds: float = 0.0
+    problems: int = 0
+    queries: int = 0
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "seconds": round(self.seconds, 6), "problems": self.problems,
+                "queries": self.queries, "error": self.error}
+
+
+@dataclass
+class CycleRecord:
+    """A cycle as it happened: when, for which time, how long, and each monitor's run."""
+
+    at: float
+    started: float
+    seconds: float = 0.0
+    monitors: dict[str, MonitorRecord] = field(default_factory=dict)
+    queries: QueryStats = field(default_factory=QueryStats)
+
+    @property
+    def failed(self) -> list[str]:
+        return sorted(name for name, record in self.monitors.items() if record.status != "ok")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at, "started": self.started, "seconds": round(self.seconds, 6),
+            "monitors": {name: record.as_dict() for name, record in sorted(self.monitors.items())},
+            "queries": self.queries.as_dict(),
+        }
+
+
+@dataclass
+class CycleResult:
+    problems: list[Problem]
+    record: CycleRecord
+
+    @property
+    def failed_monitors(self) -> list[str]:
+        """Monitors whose problems are unknown this cycle: their earlier state must be kept."""
+        return self.record.failed
+
+
+class _Counting:
+    """A monitor's view of the cycle's queries, counting what it asked for."""
+
+    def __init__(self, queries: CycleQueries) -> None:
+        self._queries = queries
+        self.count = 0
+        self.stats = queries.stats
+
+    def submit(self, kind: str, key: Any, call: Callable[[], Any]) -> Any:
+        self.count += 1
+        return self._queries.submit(kind, key, call)
+
+
+class Evaluator:
+    """Runs monitors against sources; one ``cycle()`` evaluates all of them at one time."""
+
+    def __init__(
+        self,
+        config: Config,
+        sources: Sources,
+        monitors: Sequence[type[Monitor]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.sources = sources
+        self.monitors = list(monitors)
+        self.clock = clock
+        self._pool = ThreadPoolExecutor(config.evaluation.parallel_queries, thread_name_prefix="khp-query")
+        self._still_running: dict[str, tuple[threading.Thread, float]] = {}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cycle(
+        self,
+        at: float | None = None,
+        clusters: Sequence[str] | None = None,
+        monitors: Sequence[type[Monitor]] | None = None,
+    ) -> CycleResult:
+        """Run ``monitors`` (all by default) as of ``at`` (now by default) and collect their problems."""
+        started = time.perf_counter()
+        at = self.clock() if at is None else at
+        queries = CycleQueries(self._pool)
+        context = EvaluationContext(self.config, self.sources, queries, at, clusters)
+        record = CycleRecord(at=at, started=self.clock(), queries=queries.stats)
+        problems: list[Problem] = []
+        todo = list(self.monitors if monitors is None else monitors)
+        by_name = {m.monitor_name(): m for m in todo}
+        done: queue.Queue[tuple[str, float, list[Problem] | None, BaseException | None, int]] = queue.Queue()
+        running: dict[str, float] = {}
+        timeout = self.config.evaluation.monitor_timeout
+        limit = self.config.evaluation.parallel_monitors
+
+        while todo or running:
+            while todo and len(running) < limit:
+                monitor = todo.pop(0)
+                name = monitor.monitor_name()
+                previous = self._still_running.get(name)
+                if previous is not None and previous[0].is_alive():
+                    record.monitors[name] = MonitorRecord(name, "skipped", error="still running since an earlier cycle")
+                    problems.append(self._failure(monitor, MONITOR_TIMED_OUT,
+                                                  f"still running, started {time.time() - previous[1]:.0f}s ago"))
+                    continue
+                running[name] = time.perf_counter()
+                thread = threading.Thread(
+                    target=self._run_one, args=(monitor, context, done), name=f"khp-monitor-{name}", daemon=True
+                )
+                self._still_running[name] = (thread, time.time())
+                thread.start()
+            if not running:
+                break
+            deadline = min(running.values()) + timeout
+            try:
+                name, seconds, found, error, asked = done.get(timeout=max(0.0, deadline - time.perf_counter()))
+            except queue.Empty:
+                now = time.perf_counter()
+                for name, began in list(running.items()):
+                    if now - began >= timeout:
+                        del running[name]
+                        monitor = by_name[name]
+                        record.monitors[name] = MonitorRecord(name, "timeout", seconds=now - began,
+                                                              error=f"did not finish within {timeout:g}s")
+                        problems.append(self._failure(monitor, MONITOR_TIMED_OUT,
+                                                      f"did not finish within {timeout:g}s"))
+                continue
+            if name not in running:
+                continue  # it finished after it was given up on; its result is not trusted
+            del running[name]
+            self._still_running.pop(name, None)
+            monitor = by_name[name]
+            if error is None:
+                assert found is not None
+                problems.extend(found)
+                record.monitors[name] = MonitorRecord(name, "ok", seconds, len(found), asked)
+            else:
+                check = SOURCE_UNAVAILABLE if isinstance(error, SourceError) else MONITOR_FAILED
+                message = f"{type(error).__name__}: {error}"
+                record.monitors[name] = MonitorRecord(name, "failed", seconds, 0, asked, message)
+                problems.append(self._failure(monitor, check, message))
+        record.seconds = time.perf_counter() - started
+        return CycleResult(sorted(problems, key=_order), record)
+
+    def _run_one(self, monitor: type[Monitor], context: EvaluationContext, done: queue.Queue) -> None:
+        began = time.perf_counter()
+        counting = _Counting(context.queries)
+        own = EvaluationContext(context.config, context.sources, counting, context.at, context.clusters)  # type: ignore[arg-type]
+        try:
+            instance = monitor(own)
+            instance.run()
+            found = instance.problems()
+        except BaseException as exc:  # a monitor's bug must not stop the cycle
+            exc.__khp_traceback__ = traceback.format_exc()  # type: ignore[attr-defined]
+            done.put((monitor.monitor_name(), time.perf_counter() - began, None, exc, counting.count))
+            return
+        done.put((monitor.monitor_name(), time.perf_counter() - began, found, None, counting.count))
+
+    def _failure(self, monitor: type[Monitor], check: str, message: str) -> Problem:
+        severity = "critical" if check == SOURCE_UNAVAILABLE else "warning"
+        return Problem(
+            check=check, monitor=monitor.monitor_name(), cluster=None, host=None, severity=severity,
+            value=None, compare=None, threshold=None, description=message, source=_source_of(monitor, self.config),
+            service="khp", pending=0.0,
+        )
+
+
+def _source_of(monitor: type[Monitor], config: Config) -> str:
+    import inspect
+
+    from ._monitor import _relative
+
+    try:
+        file = inspect.getsourcefile(monitor) or ""
+        line = inspect.getsourcelines(monitor)[1]
+    except (OSError, TypeError):
+        return monitor.__module__
+    return config.links.source.format(path=_relative(file), line=line)
+
+
+def _order(problem: Problem) -> tuple:
+    return (problem.cluster or "", problem.host or "", problem.check, problem.severity)

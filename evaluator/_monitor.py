@@ -1,0 +1,331 @@
+"""``Monitor``: the base class of every monitor, and the DSL it offers."""
+
+from __future__ import annotations
+
+import abc
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from configuration import parse_duration
+from records import ProcessState
+from sources import Sample
+
+from ._context import EvaluationContext, parse_role
+from ._errors import DslError
+from ._problem import Problem
+from ._thresholds import Thresholds
+from ._vector import Element, Vector
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class _Emit:
+    check: str
+    severity: str
+    vector: Vector
+    description: str
+    pending: float | None
+    file: str
+    line: int
+
+
+class Monitor(abc.ABC):
+    """A monitor: ``run()`` queries vectors, compares them with thresholds and ``emit``s problems.
+
+    Example::
+
+        class DruidMonitor(Monitor):
+            \"\"\"Druid overlord task slots.\"\"\"
+
+            def run(self):
+                used = self.max("druid/overlord/taskSlot.used.count") / \\
+                       self.max("druid/overlord/taskSlot.total.count") * 100
+                self.emit("Task slot usage",
+                          warning=used > self.w("druid_slot_used_percent"),
+                          critical=used > self.c("druid_slot_used_percent"),
+                          description="Task slot usage above threshold")
+
+    Every query starts when it is asked for and is awaited when its value is first used, so
+    the queries of a monitor run in parallel. Class attributes: ``service`` (the ``service``
+    label of its alerts; the module name by default) and ``pending`` (how long a problem must
+    last before it is sent, e.g. ``"10m"``; the cluster's or global setting by default).
+    """
+
+    service: ClassVar[str] = ""
+    pending: ClassVar[str | float | None] = None
+
+    def __init__(self, context: EvaluationContext) -> None:
+        self.context = context
+        self._emits: list[_Emit] = []
+
+    @abc.abstractmethod
+    def run(self) -> None:
+        """Query, compare and ``emit``; called once per cycle."""
+
+    @classmethod
+    def monitor_name(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def service_name(cls) -> str:
+        return cls.service or cls.__module__.rsplit(".", 1)[-1]
+
+    @property
+    def at(self) -> float:
+        """The evaluation time (epoch seconds) of this run."""
+        return self.context.at
+
+    # -- metrics -----------------------------------------------------------------------------
+
+    def all(self, path: str, window: str | float | None = None) -> Vector:
+        """Each host's latest value of ``service/role/name`` in the window: a host-level vector."""
+        return self._metric(path, None, window)
+
+    def max(self, path: str, window: str | float | None = None) -> Vector:
+        """Per cluster, the largest of its hosts' latest values."""
+        return self._metric(path, "max", window)
+
+    def min(self, path: str, window: str | float | None = None) -> Vector:
+        """Per cluster, the smallest of its hosts' latest values."""
+        return self._metric(path, "min", window)
+
+    def sum(self, path: str, window: str | float | None = None) -> Vector:
+        """Per cluster, the sum of its hosts' latest values."""
+        return self._metric(path, "sum", window)
+
+    def avg(self, path: str, window: str | float | None = None) -> Vector:
+        """Per cluster, the mean of its hosts' latest values."""
+        return self._metric(path, "avg", window)
+
+    def count(self, path: str, window: str | float | None = None) -> Vector:
+        """Per cluster, how many hosts reported ``path`` in the window."""
+        return self._metric(path, "count", window)
+
+    def _metric(self, path: str, aggregate: str | None, window: str | float | None) -> Vector:
+        seconds = _seconds(window, "window") if window is not None else None
+        future = self.context.metric(path, aggregate, seconds)
+        label = f"{aggregate or 'all'}({path!r})"
+        return Vector(lambda: _elements(future.result()), label)
+
+    # -- thresholds ----------------------------------------------------------------------------
+
+    def w(self, key: str) -> Thresholds:
+        """The warning threshold ``key``, per cluster."""
+        return Thresholds(self.context.config, _key(key), "warning", self.monitor_name())
+
+    def c(self, key: str) -> Thresholds:
+        """The critical threshold ``key``, per cluster."""
+        return Thresholds(self.context.config, _key(key), "critical", self.monitor_name())
+
+    # -- logs ------------------------------------------------------------------------------------
+
+    def log_count(self, path: str, period: str | float = "PT10M", by: str = "host") -> Vector:
+        """Log lines of ``service/role/pattern`` in the last ``period``, per host (or ``by="cluster"``).
+
+        The pattern matches a word of the message, ignoring case; ``*`` is any run of
+        characters and ``?`` one: ``log_count("hbase/regionserver/responseToo*", period="PT10M")``
+        counts both ``(responseTooSlow)`` and ``(responseTooLarge)`` lines. Only hosts with at
+        least one matching line appear.
+        """
+        future = self.context.log_count(path, _seconds(period, "period"), by)
+        return Vector(lambda: _elements(future.result()), f"log_count({path!r})")
+
+    # -- processes and inventory -----------------------------------------------------------------
+
+    def processes(self, role: str | None = None, state: str | Iterable[str] | None = None) -> list[ProcessState]:
+        """The latest state of every process in the window, optionally of one role and in some states."""
+        wanted_role = parse_role(role) if role is not None else None
+        states = {state} if isinstance(state, str) else set(state) if state is not None else None
+        return [
+            process for process in self.context.process_states().result()
+            if (wanted_role is None or self.context.role_of(process.name) == wanted_role)
+            and (states is None or process.statename in states)
+        ]
+
+    def process_count(self, state: str | Iterable[str], role: str | None = None) -> Vector:
+        """Per host, how many processes are in ``state`` (hosts with none are left out)."""
+
+        def count() -> list[Element]:
+            found: dict[tuple[str, str], list[ProcessState]] = defaultdict(list)
+            for process in self.processes(role, state):
+                found[(process.cluster, process.host)].append(process)
+            return [
+                Element(cluster, host, float(len(procs)), detail=", ".join(_describe(p) for p in procs))
+                for (cluster, host), procs in found.items()
+            ]
+
+        return Vector(count, f"process_count({state!r})")
+
+    def hosts(self, role: str) -> Vector:
+        """The hosts that run ``role`` by the inventory, each with value 1."""
+        role = parse_role(role)
+        inventory = self.context.inventory()
+        return Vector(
+            lambda: [Element(c, h, 1.0) for c, h in inventory.result().hosts_with(role)], f"hosts({role!r})"
+        )
+
+    def host_count(self, role: str) -> Vector:
+        """Per cluster that has ``role``, how many of its hosts run it by the inventory."""
+        role = parse_role(role)
+        inventory = self.context.inventory()
+
+        def count() -> list[Element]:
+            per_cluster = Counter(cluster for cluster, _host in inventory.result().hosts_with(role))
+            return [Element(cluster, None, float(n)) for cluster, n in per_cluster.items()]
+
+        return Vector(count, f"host_count({role!r})")
+
+    def running_count(self, role: str) -> Vector:
+        """Per cluster that has ``role``, how many of its processes are RUNNING (0 included)."""
+        role = parse_role(role)
+        inventory = self.context.inventory()
+
+        def count() -> list[Element]:
+            running = Counter(p.cluster for p in self.processes(role, "RUNNING"))
+            return [Element(c, None, float(running[c])) for c in inventory.result().clusters_with(role)]
+
+        return Vector(count, f"running_count({role!r})")
+
+    def roles(self, cluster: str, host: str) -> frozenset[str]:
+        """The roles a host runs by the inventory."""
+        return self.context.inventory().result().roles_of(cluster, host)
+
+    def hosts_without(self, role: str, having: str) -> Vector:
+        """Hosts that run ``having`` but not ``role`` (a DataNode without its NodeManager), value 1."""
+        role, having = parse_role(role), parse_role(having)
+        inventory = self.context.inventory()
+
+        def find() -> list[Element]:
+            inv = inventory.result()
+            return [
+                Element(c, h, 1.0, detail=f"runs {having} without {role}")
+                for c, h in inv.hosts_with(having)
+                if role not in inv.roles_of(c, h)
+            ]
+
+        return Vector(find, f"hosts_without({role!r}, having={having!r})")
+
+    def missing_roles(self) -> Vector:
+        """Hosts where a role their cluster file lists has no process in the window; value = how many."""
+        inventory = self.context.inventory()
+
+        def find() -> list[Element]:
+            present: dict[tuple[str, str], set[str]] = defaultdict(set)
+            for process in self.context.process_states().result():
+                role = self.context.role_of(process.name)
+                if role:
+                    present[(process.cluster, process.host)].add(role)
+            out = []
+            for (cluster, host), expected in inventory.result().configured.items():
+                missing = sorted(expected - present[(cluster, host)])
+                if missing:
+                    out.append(Element(cluster, host, float(len(missing)), detail="no process for " + ", ".join(missing)))
+            return out
+
+        return Vector(find, "missing_roles()")
+
+    def silent_hosts(self) -> Vector:
+        """Hosts known to the inventory that reported no process state in the window, value 1."""
+        inventory = self.context.inventory()
+
+        def find() -> list[Element]:
+            reporting = {(p.cluster, p.host) for p in self.context.process_states().result()}
+            return [
+                Element(c, h, 1.0, detail="no process state in the window")
+                for (c, h) in sorted(inventory.result().roles)
+                if (c, h) not in reporting
+            ]
+
+        return Vector(find, "silent_hosts()")
+
+    # -- problems ----------------------------------------------------------------------------------
+
+    def emit(
+        self,
+        name: str,
+        warning: Vector | None = None,
+        critical: Vector | None = None,
+        description: str = "",
+        pending: str | float | None = None,
+    ) -> None:
+        """Report the elements of ``warning`` and ``critical`` as problems of check ``name``.
+
+        Both levels are reported when both hold (Alertmanager inhibits the warning).
+        ``pending`` overrides how long the problem must last before it is sent.
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise DslError("emit needs a check name, for example emit('Too many tablets', ...)")
+        caller = sys._getframe(1)
+        wait = _seconds(pending, "pending") if pending is not None else None
+        for severity, vector in (("warning", warning), ("critical", critical)):
+            if vector is None:
+                continue
+            if not isinstance(vector, Vector):
+                raise DslError(f"emit({name!r}): {severity}= takes a vector (a comparison), got {type(vector).__name__}")
+            self._emits.append(
+                _Emit(name, severity, vector, description, wait, caller.f_code.co_filename, caller.f_lineno)
+            )
+
+    def problems(self) -> list[Problem]:
+        """The problems emitted so far, resolving their vectors (this waits for the queries)."""
+        config = self.context.config
+        found: dict[tuple, Problem] = {}
+        for emit in self._emits:
+            source = config.links.source.format(path=_relative(emit.file), line=emit.line)
+            for element in emit.vector:
+                description = emit.description
+                if element.detail:
+                    description = f"{description} ({element.detail})" if description else element.detail
+                problem = Problem(
+                    check=emit.check, monitor=self.monitor_name(), cluster=element.cluster, host=element.host,
+                    severity=emit.severity, value=element.value, compare=element.compare,
+                    threshold=element.threshold, description=description, source=source,
+                    service=self.service_name(), pending=self._pending(emit, element.cluster),
+                )
+                found.setdefault(problem.key, problem)
+        return list(found.values())
+
+    def _pending(self, emit: _Emit, cluster: str) -> float:
+        if emit.pending is not None:
+            return emit.pending
+        if self.pending is not None:
+            return _seconds(self.pending, "pending")
+        own = self.context.config.clusters.get(cluster)
+        if own is not None and own.pending is not None:
+            return own.pending
+        return self.context.config.evaluation.pending
+
+
+def _elements(samples: Sequence[Sample]) -> list[Element]:
+    return [Element(s.cluster, s.host, float(s.value)) for s in samples]
+
+
+def _describe(process: ProcessState) -> str:
+    reason = process.spawnerr or process.description
+    return f"{process.name}: {reason}" if reason else process.name
+
+
+def _key(key: object) -> str:
+    if not isinstance(key, str):
+        raise DslError(f"a threshold key is a string, got {key!r}")
+    return key.lstrip(":")
+
+
+def _seconds(value: str | float, what: str) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise DslError(f"{what}: {exc}") from None
+
+
+def _relative(file: str) -> str:
+    path = Path(file).resolve()
+    try:
+        return path.relative_to(_PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,56 @@
+"""Problems: what a monitor emits and what the rest of the pipeline carries."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SEVERITIES = ("warning", "critical")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of one check on one cluster (and host) at one severity."""
+
+    check: str
+    monitor: str
+    cluster: str | None
+    host: str | None
+    severity: str
+    value: float | None
+    compare: str | None
+    threshold: float | None
+    description: str
+    source: str
+    service: str = ""
+    pending: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None, str | None, str]:
+        """What identifies a problem from one cycle to the next."""
+        return (self.check, self.monitor, self.cluster, self.host, self.severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = asdict(self)
+        fields.pop("pending")
+        fields.pop("service")
+        return fields
+
+    def summary(self) -> str:
+        """One line for a terminal."""
+        where = self.cluster or "-"
+        if self.host:
+            where += f"/{self.host}"
+        if self.compare is not None:
+            measure = f"{_number(self.value)} {self.compare} {_number(self.threshold)}"
+        elif self.value is not None:
+            measure = _number(self.value)
+        else:
+            measure = ""
+        return f"{self.severity.upper():8} {where:28} {self.check}: {measure}  {self.description}".rstrip()
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.6g}"

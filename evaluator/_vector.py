@@ -1,0 +1,283 @@
+"""Vectors: the values monitors compute with, per cluster or per (cluster, host).
+
+A ``Vector`` is lazy: it holds a way to get its elements (usually a running query) and
+resolves on first use, so every query a monitor asks for runs in the background at once.
+Arithmetic joins on the labels both sides share; comparisons filter and annotate.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Union
+
+Number = Union[int, float]
+
+
+@dataclass(frozen=True)
+class Element:
+    """One value of a vector, with its labels and, after a comparison, what it was compared with."""
+
+    cluster: str
+    host: str | None
+    value: float
+    compare: str | None = None
+    threshold: float | None = None
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The seed's REPL form: ``{'cluster': 'alpha', 'value': 46.9, 'compare': '>', 'threshold': 45}``."""
+        shown: dict[str, Any] = {"cluster": self.cluster}
+        if self.host is not None:
+            shown["host"] = self.host
+        shown["value"] = self.value
+        if self.compare is not None:
+            shown["compare"] = self.compare
+            shown["threshold"] = self.threshold
+        if self.detail:
+            shown["detail"] = self.detail
+        return shown
+
+
+class ThresholdLike:
+    """Something that gives a comparison value per cluster (``None`` = do not compare there)."""
+
+    def for_cluster(self, cluster: str) -> float | None:
+        raise TypeError(f"{type(self).__name__} gives no per-cluster value")
+
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+}
+
+
+class Vector:
+    """A lazily computed list of ``Element``; prints as the seed's REPL shows it."""
+
+    __hash__ = None  # type: ignore[assignment]  # comparisons filter, so vectors are not hashable
+
+    def __init__(self, elements: Sequence[Element] | Callable[[], Sequence[Element]], label: str = "") -> None:
+        self.label = label
+        self._lock = threading.Lock()
+        if callable(elements):
+            self._resolve: Callable[[], Sequence[Element]] | None = elements
+            self._elements: list[Element] | None = None
+        else:
+            self._resolve = None
+            self._elements = _sorted(elements)
+
+    @property
+    def elements(self) -> list[Element]:
+        """The elements, computing them (and waiting for queries) on first use."""
+        if self._elements is None:
+            with self._lock:
+                if self._elements is None:
+                    assert self._resolve is not None
+                    self._elements = _sorted(self._resolve())
+                    self._resolve = None
+        return self._elements
+
+    # -- looking at it ---------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Element]:
+        return iter(self.elements)
+
+    def __len__(self) -> int:
+        return len(self.elements)
+
+    def __bool__(self) -> bool:
+        return bool(self.elements)
+
+    def __repr__(self) -> str:
+        return repr(self.to_list())
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [element.as_dict() for element in self.elements]
+
+    def values(self) -> dict[tuple[str, str | None], float]:
+        """``{(cluster, host): value}``; host is ``None`` for cluster-level elements."""
+        return {(e.cluster, e.host): e.value for e in self.elements}
+
+    def clusters(self) -> list[str]:
+        return sorted({e.cluster for e in self.elements})
+
+    # -- arithmetic ---------------------------------------------------------------------------
+
+    def _arith(self, other: object, fn: Callable[[float, float], float | None], symbol: str, reflected: bool = False) -> Vector:
+        label = f"({self.label} {symbol} {_label(other)})" if not reflected else f"({_label(other)} {symbol} {self.label})"
+        if isinstance(other, Vector):
+            return Vector(lambda: _join(self.elements, other.elements, fn), label)
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            scalar = float(other)
+            pair = (lambda v: fn(scalar, v)) if reflected else (lambda v: fn(v, scalar))
+            return Vector(lambda: _map(self.elements, pair), label)
+        return NotImplemented
+
+    def __add__(self, other: object) -> Vector:
+        return self._arith(other, operator.add, "+")
+
+    def __radd__(self, other: object) -> Vector:
+        return self._arith(other, operator.add, "+", reflected=True)
+
+    def __sub__(self, other: object) -> Vector:
+        return self._arith(other, operator.sub, "-")
+
+    def __rsub__(self, other: object) -> Vector:
+        return self._arith(other, operator.sub, "-", reflected=True)
+
+    def __mul__(self, other: object) -> Vector:
+        return self._arith(other, operator.mul, "*")
+
+    def __rmul__(self, other: object) -> Vector:
+        return self._arith(other, operator.mul, "*", reflected=True)
+
+    def __truediv__(self, other: object) -> Vector:
+        return self._arith(other, _divide, "/")
+
+    def __rtruediv__(self, other: object) -> Vector:
+        return self._arith(other, _divide, "/", reflected=True)
+
+    def __neg__(self) -> Vector:
+        return Vector(lambda: _map(self.elements, operator.neg), f"-{self.label}")
+
+    def __abs__(self) -> Vector:
+        return Vector(lambda: _map(self.elements, abs), f"abs({self.label})")
+
+    # -- comparisons filter -------------------------------------------------------------------
+
+    def _compare(self, other: object, symbol: str) -> Vector:
+        test = _OPS[symbol]
+        label = f"({self.label} {symbol} {_label(other)})"
+        if isinstance(other, Vector):
+            return Vector(lambda: _filter_joined(self.elements, other.elements, test, symbol), label)
+        if isinstance(other, ThresholdLike):
+            thresholds = other
+            return Vector(lambda: _filter(self.elements, thresholds.for_cluster, test, symbol), label)
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            limit = other
+            return Vector(lambda: _filter(self.elements, lambda _cluster: limit, test, symbol), label)
+        return NotImplemented
+
+    def __gt__(self, other: object) -> Vector:
+        return self._compare(other, ">")
+
+    def __ge__(self, other: object) -> Vector:
+        return self._compare(other, ">=")
+
+    def __lt__(self, other: object) -> Vector:
+        return self._compare(other, "<")
+
+    def __le__(self, other: object) -> Vector:
+        return self._compare(other, "<=")
+
+    def __eq__(self, other: object) -> Vector:  # type: ignore[override]
+        return self._compare(other, "==")
+
+    def __ne__(self, other: object) -> Vector:  # type: ignore[override]
+        return self._compare(other, "!=")
+
+    # -- combining ----------------------------------------------------------------------------
+
+    def __or__(self, other: Vector) -> Vector:
+        """Elements of either side (the left one where both have the same labels)."""
+        if not isinstance(other, Vector):
+            return NotImplemented
+
+        def union() -> list[Element]:
+            seen = {(e.cluster, e.host): e for e in other.elements}
+            seen.update({(e.cluster, e.host): e for e in self.elements})
+            return list(seen.values())
+
+        return Vector(union, f"({self.label} | {other.label})")
+
+    def __and__(self, other: Vector) -> Vector:
+        """Elements of the left side whose labels the right side also has (joined as in arithmetic)."""
+        if not isinstance(other, Vector):
+            return NotImplemented
+        return Vector(lambda: _join(self.elements, other.elements, lambda a, b: a, keep_left=True), f"({self.label} & {other.label})")
+
+
+def _label(other: object) -> str:
+    return getattr(other, "label", None) or repr(other)
+
+
+def _sorted(elements: Sequence[Element]) -> list[Element]:
+    return sorted(elements, key=lambda e: (e.cluster, e.host or ""))
+
+
+def _divide(a: float, b: float) -> float | None:
+    return None if b == 0 else a / b
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and not math.isnan(value) and not math.isinf(value)
+
+
+def _map(elements: Sequence[Element], fn: Callable[[float], float | None]) -> list[Element]:
+    out = []
+    for e in elements:
+        value = fn(e.value)
+        if _finite(value):
+            assert value is not None
+            out.append(Element(e.cluster, e.host, float(value), detail=e.detail))
+    return out
+
+
+def _pairs(left: Sequence[Element], right: Sequence[Element]) -> Iterator[tuple[Element, Element, str | None]]:
+    """Matching (left, right, host) pairs: same labels, or a cluster-level side broadcast to hosts."""
+    by_cluster = {e.cluster: e for e in right if e.host is None}
+    by_host = {(e.cluster, e.host): e for e in right if e.host is not None}
+    hosts_of: dict[str, list[Element]] = defaultdict(list)
+    for e in right:
+        if e.host is not None:
+            hosts_of[e.cluster].append(e)
+    for lhs in left:
+        if lhs.host is not None:
+            rhs = by_host.get((lhs.cluster, lhs.host)) or by_cluster.get(lhs.cluster)
+            if rhs is not None:
+                yield lhs, rhs, lhs.host
+        else:
+            if lhs.cluster in by_cluster:
+                yield lhs, by_cluster[lhs.cluster], None
+            for rhs in hosts_of.get(lhs.cluster, ()):
+                yield lhs, rhs, rhs.host
+
+
+def _join(
+    left: Sequence[Element], right: Sequence[Element], fn: Callable[[float, float], float | None], keep_left: bool = False
+) -> list[Element]:
+    out = []
+    for lhs, rhs, host in _pairs(left, right):
+        if keep_left:
+            out.append(replace(lhs, host=host))
+            continue
+        value = fn(lhs.value, rhs.value)
+        if _finite(value):
+            assert value is not None
+            out.append(Element(lhs.cluster, host, float(value), detail=lhs.detail or rhs.detail))
+    return out
+
+
+def _filter(
+    elements: Sequence[Element], limit_of: Callable[[str], float | None], test: Callable[[float, float], bool], symbol: str
+) -> list[Element]:
+    out = []
+    for e in elements:
+        limit = limit_of(e.cluster)
+        if limit is not None and test(e.value, limit):
+            out.append(replace(e, compare=symbol, threshold=limit))
+    return out
+
+
+def _filter_joined(
+    left: Sequence[Element], right: Sequence[Element], test: Callable[[float, float], bool], symbol: str
+) -> list[Element]:
+    return [
+        replace(lhs, host=host, compare=symbol, threshold=rhs.value)
+        for lhs, rhs, host in _pairs(left, right)
+        if test(lhs.value, rhs.value)
+    ]

@@ -1,0 +1,1 @@
+"""The ``khp`` command line: one console script with a subcommand per task."""

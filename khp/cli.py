@@ -1,0 +1,5 @@
+"""Entry point (replaced below)."""
+
+
+def main() -> int:
+    return 0

@@ -1,0 +1,15 @@
+"""The embedded store: metrics, logs and process states in one SQLite file (WAL mode).
+
+It is the default data source, so the product runs on a laptop with no servers::
+
+    store = Store("var/khp.db")
+    store.load_file("metrics", "metrics.jsonl")   # all or nothing; IngestError names the line
+    store.latest_values("kudu", "tserver", "server.tablets_num_running", start, end)
+"""
+
+from ._errors import IngestError, StoreError
+from ._ingest import KINDS, parse_lines
+from ._store import AGGREGATES, Store
+from ._wildcard import matches, words
+
+__all__ = ["AGGREGATES", "KINDS", "IngestError", "Store", "StoreError", "matches", "parse_lines", "words"]

@@ -1,0 +1,36 @@
+"""Tables of the embedded store.
+
+Metrics are split into ``series`` (one row per service/role/name/cluster/host) and ``points``
+keyed by (series, time), so "latest value per host in the window" is one index seek per
+series instead of a scan over every point of the window.
+"""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY,
+    service TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL,
+    cluster TEXT NOT NULL, host TEXT NOT NULL,
+    UNIQUE (service, role, name, cluster, host)
+);
+CREATE TABLE IF NOT EXISTS points (
+    series INTEGER NOT NULL, ts REAL NOT NULL, value REAL NOT NULL,
+    PRIMARY KEY (series, ts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS logs (
+    ts REAL NOT NULL, cluster TEXT NOT NULL, host TEXT NOT NULL,
+    service TEXT NOT NULL, role TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_by_role ON logs (service, role, ts);
+CREATE TABLE IF NOT EXISTS processes (
+    ts REAL NOT NULL, cluster TEXT NOT NULL, host TEXT NOT NULL, name TEXT NOT NULL,
+    grp TEXT NOT NULL, statename TEXT NOT NULL, state INTEGER NOT NULL,
+    start REAL NOT NULL, stop REAL NOT NULL, pid INTEGER NOT NULL, exitstatus INTEGER NOT NULL,
+    spawnerr TEXT NOT NULL, description TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS processes_by_time ON processes (ts);
+CREATE TABLE IF NOT EXISTS process_inventory (
+    cluster TEXT NOT NULL, host TEXT NOT NULL, name TEXT NOT NULL,
+    first_seen REAL NOT NULL, last_seen REAL NOT NULL,
+    PRIMARY KEY (cluster, host, name)
+) WITHOUT ROWID;
+"""
