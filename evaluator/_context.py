@@ -82,6 +82,10 @@ class EvaluationContext:
         query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)
         return self.queries.submit("processes", ("states", query), lambda: self.sources.processes.states(query))
 
+    def unreachable(self) -> Future[Sequence[tuple[str, str, str]]]:
+        query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)
+        return self.queries.submit("processes", ("unreachable", query), lambda: self.sources.processes.unreachable(query))
+
     def inventory(self) -> Future[Inventory]:
         query = ProcessQuery(start=self.at - self.config.inventory.window, end=self.at, clusters=self.clusters)
 

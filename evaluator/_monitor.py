@@ -243,6 +243,13 @@ class Monitor(abc.ABC):
 
         return Vector(find, "silent_hosts()")
 
+    def unreachable_hosts(self) -> Vector:
+        """Hosts whose process manager (Supervisor) did not answer, value 1, the reason as detail."""
+        future = self.context.unreachable()
+        return Vector(
+            lambda: [Element(c, h, 1.0, detail=reason) for c, h, reason in future.result()], "unreachable_hosts()"
+        )
+
     # -- problems ----------------------------------------------------------------------------------
 
     def emit(

@@ -67,6 +67,10 @@ class EmbeddedProcesses:
         except sqlite3.Error as exc:
             raise SourceError("embedded store", f"process states: {exc}") from exc
 
+    def unreachable(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
+        """Loaded process states have no notion of a host that did not answer: always none."""
+        return ()
+
     def seen(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
         try:
             return self.store.process_inventory(query.start, query.end, query.clusters)

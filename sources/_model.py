@@ -71,3 +71,7 @@ class ProcessSource(Protocol):
     def seen(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
         """(cluster, host, process name) of every process seen in the period."""
         ...
+
+    def unreachable(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
+        """(cluster, host, reason) of every host whose process manager did not answer."""
+        ...
