@@ -21,6 +21,7 @@ from ._model import (
     StoreConfig,
     Threshold,
 )
+from ._reader import Section as ConfigSection
 from ._times import format_time, parse_time
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ClusterConfig",
     "Config",
     "ConfigError",
+    "ConfigSection",
     "EvaluationConfig",
     "InventoryConfig",
     "LinksConfig",

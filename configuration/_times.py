@@ -18,7 +18,7 @@ def parse_time(value: str | int | float, now: float | None = None) -> float:
     if isinstance(value, (int, float)):
         return float(value)
     raw = str(value).strip()
-    reference = dt.datetime.now(dt.timezone.utc).timestamp() if now is None else now
+    reference = dt.datetime.now(dt.UTC).timestamp() if now is None else now
     if raw == "now":
         return reference
     try:
@@ -35,10 +35,10 @@ def parse_time(value: str | int | float, now: float | None = None) -> float:
             "'now' or 'now-2h'"
         ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.timestamp()
 
 
 def format_time(epoch: float) -> str:
     """ISO-8601 in UTC with a ``Z``, to the second."""
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
