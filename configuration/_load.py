@@ -110,10 +110,14 @@ def _store(top: Section, base: Path) -> StoreConfig:
     )
 
 
+BUNDLED_MONITORS = Path(__file__).resolve().parent.parent / "evaluator" / "monitors"
+
+
 def _monitor_dirs(top: Section, base: Path) -> list[Path]:
+    """The monitor directories; ``bundled`` names the bundled ones, which are the default."""
     dirs = []
-    for index, entry in enumerate(top.strings("monitors", ())):
-        directory = _resolve(base, entry)
+    for index, entry in enumerate(top.strings("monitors", ("bundled",))):
+        directory = BUNDLED_MONITORS if entry == "bundled" else _resolve(base, entry)
         if not directory.is_dir():
             raise ConfigError(top.file, f"monitors[{index}]", f"{directory} is not a directory of monitor modules")
         dirs.append(directory)

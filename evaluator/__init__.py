@@ -16,6 +16,7 @@ Rule authors import ``Monitor``::
 ``evaluator.testing`` runs one monitor against given rows for tests.
 """
 
+from ._changes import Changes, diff_problems
 from ._discovery import BUNDLED_DIR, check_thresholds, discover_monitors, select, threshold_keys
 from ._errors import DslError, EvaluatorError, MonitorLoadError, ThresholdError
 from ._evaluator import (
@@ -38,6 +39,7 @@ __all__ = [
     "MONITOR_TIMED_OUT",
     "SEVERITIES",
     "SOURCE_UNAVAILABLE",
+    "Changes",
     "CycleRecord",
     "CycleResult",
     "DslError",
@@ -52,6 +54,7 @@ __all__ = [
     "Thresholds",
     "Vector",
     "check_thresholds",
+    "diff_problems",
     "discover_monitors",
     "select",
     "threshold_keys",

@@ -21,9 +21,13 @@ from ._monitor import Monitor
 BUNDLED_DIR = Path(__file__).resolve().parent / "monitors"
 
 
-def discover_monitors(config: Config, include_bundled: bool = True) -> list[type[Monitor]]:
-    """Every monitor class of the bundled package and of ``config.monitors``, checked against the config."""
-    dirs: list[Path] = [BUNDLED_DIR] if include_bundled else []
+def discover_monitors(config: Config) -> list[type[Monitor]]:
+    """Every monitor class in the directories of ``config.monitors``, checked against the config.
+
+    The bundled directory (``monitors: [bundled]``, the default) is imported as the package
+    ``evaluator.monitors``; any other directory module by module.
+    """
+    dirs: list[Path] = []
     for directory in config.monitors:
         if not any(_same(directory, seen) for seen in dirs):
             dirs.append(directory)

@@ -214,7 +214,7 @@ def _source_of(monitor: type[Monitor], config: Config) -> str:
         line = inspect.getsourcelines(monitor)[1]
     except (OSError, TypeError):
         return monitor.__module__
-    return config.links.source.format(path=_relative(file), line=line)
+    return config.links.source.format(path=_relative(file, config.file), line=line)
 
 
 def _order(problem: Problem) -> tuple:

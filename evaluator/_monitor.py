@@ -283,7 +283,7 @@ class Monitor(abc.ABC):
         config = self.context.config
         found: dict[tuple, Problem] = {}
         for emit in self._emits:
-            source = config.links.source.format(path=_relative(emit.file), line=emit.line)
+            source = config.links.source.format(path=_relative(emit.file, config.file), line=emit.line)
             for element in emit.vector:
                 description = emit.description
                 if element.detail:
@@ -330,9 +330,15 @@ def _seconds(value: str | float, what: str) -> float:
         raise DslError(f"{what}: {exc}") from None
 
 
-def _relative(file: str) -> str:
+def _relative(file: str, config_file: str = "") -> str:
+    """``file`` relative to the project (bundled monitors) or to khp.yml's directory, else absolute."""
     path = Path(file).resolve()
-    try:
-        return path.relative_to(_PROJECT_ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
+    roots = [_PROJECT_ROOT]
+    if config_file:
+        roots.append(Path(config_file).resolve().parent)
+    for root in roots:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()

@@ -1,0 +1,87 @@
+"""``khp check``: one cycle, its problems printed; ``khp run``: cycles at the configured interval."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from configuration import format_time
+from evaluator import CycleResult, Problem, diff_problems
+from store import CycleLog
+
+from ._common import Runtime, eprint
+
+PRUNE_EVERY = 3600.0
+
+
+def summary(result: CycleResult) -> str:
+    """One line about a cycle: problems by severity, monitors, time, queries."""
+    record = result.record
+    critical = sum(1 for p in result.problems if p.severity == "critical")
+    queries = record.queries
+    failed = f", failed: {', '.join(record.failed)}" if record.failed else ""
+    return (
+        f"{len(result.problems)} problems ({critical} critical, {len(result.problems) - critical} warning) from"
+        f" {len(record.monitors)} monitors at {format_time(record.at)} in {record.seconds:.2f}s;"
+        f" {queries.executed} queries ({queries.requested - queries.executed} shared),"
+        f" peak {queries.peak_in_flight} in flight{failed}"
+    )
+
+
+def check(rt: Runtime, at: float | None, clusters: tuple[str, ...] | None, as_json: bool) -> int:
+    with rt.evaluator() as evaluator:
+        result = evaluator.cycle(at=at, clusters=clusters)
+    CycleLog(rt.config.store.path).append(result.record.as_dict())
+    if as_json:
+        print(json.dumps([p.to_dict() for p in result.problems], indent=2, ensure_ascii=False))
+    else:
+        for problem in result.problems:
+            print(problem.summary())
+    eprint(summary(result))
+    return 0
+
+
+def transition_lines(new: list[Problem], resolved: list[Problem]) -> list[str]:
+    return [f"+ {p.summary()}" for p in new] + [f"- {'RESOLVED':8} {p.summary()[9:]}" for p in resolved]
+
+
+def run(
+    rt: Runtime,
+    clusters: tuple[str, ...] | None,
+    cycles: int | None,
+    output: Callable[[str], Any] = print,
+    clock: Callable[[], float] = time.time,
+) -> int:
+    """Evaluate every ``evaluation.interval`` until stopped (SIGINT/SIGTERM) or ``cycles`` ran."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    log = CycleLog(rt.config.store.path)
+    interval = rt.config.evaluation.interval
+    active: dict = {}
+    last_prune = 0.0
+    done = 0
+    with rt.evaluator() as evaluator:
+        while not stop.is_set():
+            started = clock()
+            result = evaluator.cycle(clusters=clusters)
+            log.append(result.record.as_dict())
+            changes = diff_problems(active, result.problems, result.failed_monitors)
+            active = changes.active
+            for line in transition_lines(changes.new, changes.resolved):
+                output(line)
+            eprint(summary(result))
+            if rt.store is not None and started - last_prune >= PRUNE_EVERY:
+                cutoff = started - rt.config.store.retention
+                rt.store.prune(cutoff)
+                log.prune(cutoff)
+                last_prune = started
+            done += 1
+            if cycles is not None and done >= cycles:
+                break
+            stop.wait(max(0.0, interval - (clock() - started)))
+    return 0

@@ -1,0 +1,49 @@
+"""``khp load``, ``khp prune`` and ``khp cycles``: what goes into and comes out of the embedded store."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+
+from configuration import Config, format_time
+from store import CycleLog, Store
+
+
+def load(config: Config, kind: str, files: Sequence[str]) -> int:
+    """Load each file whole or not at all; the first bad line stops that file with its line number."""
+    store = Store(config.store.path)
+    for file in files:
+        count = store.load_file(kind, file)
+        print(f"{file}: loaded {count} {kind} records into {config.store.path}")
+    return 0
+
+
+def prune(config: Config, older_than: float | None) -> int:
+    keep = config.store.retention if older_than is None else older_than
+    cutoff = time.time() - keep
+    removed = Store(config.store.path).prune(cutoff)
+    cycles = CycleLog(config.store.path).prune(cutoff)
+    parts = ", ".join(f"{count} {kind}" for kind, count in removed.items())
+    print(f"removed {parts} and {cycles} cycle records older than {format_time(cutoff)}")
+    return 0
+
+
+def cycles(config: Config, last: int, as_json: bool) -> int:
+    records = CycleLog(config.store.path).recent(last)
+    if as_json:
+        print(json.dumps(records, indent=2))
+        return 0
+    for record in records:
+        monitors = record["monitors"]
+        slowest = sorted(monitors.items(), key=lambda item: -item[1]["seconds"])[:3]
+        failed = [name for name, m in monitors.items() if m["status"] != "ok"]
+        queries = record["queries"]
+        print(
+            f"{format_time(record['started'])} at={format_time(record['at'])} {record['seconds']:.2f}s"
+            f" monitors={len(monitors)} queries={queries['executed']}/{queries['requested']}"
+            f" peak={queries['peak_in_flight']} slowest="
+            + ",".join(f"{name}:{m['seconds']:.2f}s" for name, m in slowest)
+            + (f" failed={','.join(failed)}" if failed else "")
+        )
+    return 0

@@ -1,0 +1,99 @@
+"""``khp simulate`` and ``khp demo``: a simulated fleet in the embedded store, evaluated live."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from configuration import Config, StoreConfig, format_duration, format_time
+from evaluator import Evaluator, diff_problems, discover_monitors
+from simulator import Fleet, simulate
+from sources import open_sources
+from store import Store
+
+from ._check import summary, transition_lines
+from ._common import eprint
+
+
+def simulate_command(
+    config: Config, clusters: int, seed: int, fault_rate: float, start: float, end: float, step: float
+) -> int:
+    store = Store(config.store.path)
+    fleet = Fleet(clusters=clusters, seed=seed, fault_rate=fault_rate)
+    began = time.perf_counter()
+
+    def progress(done: float, total: float) -> None:
+        eprint(f"\r  {done / total:6.1%}", end="") if total else None
+
+    result = simulate(store, fleet, start, end, step, progress=progress)
+    eprint("")
+    elapsed = time.perf_counter() - began
+    print(
+        f"simulated {clusters} clusters from {format_time(start)} to {format_time(end)} every"
+        f" {format_duration(step)} into {config.store.path} in {elapsed:.1f}s: {result}"
+    )
+    faults = fleet.faults_between(start, end)
+    print(f"{len(faults)} faults planted (seed {seed}):")
+    for fault in faults[:40]:
+        print(f"  {fault}")
+    if len(faults) > 40:
+        print(f"  ... and {len(faults) - 40} more")
+    return 0
+
+
+def demo(
+    config: Config,
+    clusters: int,
+    seed: int,
+    fault_rate: float,
+    tick: float,
+    cycles: int | None,
+    store_path: Path,
+    output: Callable[[str], Any] = print,
+) -> int:
+    """Simulate a fleet minute by minute, evaluate it each minute and print what appears and heals."""
+    if store_path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+    config = dataclasses.replace(config, store=StoreConfig(path=store_path, retention=config.store.retention))
+    store = Store(store_path)
+    fleet = Fleet(clusters=clusters, seed=seed, fault_rate=fault_rate)
+    step = 60.0
+    now = (time.time() // step) * step
+    output(
+        f"khp demo: {clusters} simulated clusters (seed {seed}) in {store_path}; one simulated minute every"
+        f" {tick:g}s. Ctrl-C stops."
+    )
+    simulate(store, fleet, now - config.evaluation.window, now, step)
+    monitors = discover_monitors(config)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    active: dict = {}
+    done = 0
+    with Evaluator(config, open_sources(config, store), monitors) as evaluator:
+        while not stop.is_set():
+            result = evaluator.cycle(at=now)
+            changes = diff_problems(active, result.problems, result.failed_monitors)
+            active = changes.active
+            stamp = format_time(now)[11:16]
+            for line in transition_lines(changes.new, changes.resolved):
+                output(f"{stamp} {line}")
+            eprint(f"{stamp} {summary(result)}")
+            done += 1
+            if cycles is not None and done >= cycles:
+                break
+            if stop.wait(tick):
+                break
+            now += step
+            batch = fleet.rows_at(now)
+            store.write_metrics(batch.metrics)
+            store.write_logs(batch.logs)
+            store.write_processes(batch.processes)
+    output(f"demo stopped after {done} cycles; {len(active)} problems active")
+    return 0

@@ -1,0 +1,138 @@
+"""The ``khp`` command as a user runs it: a real subprocess on a real store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .helpers import SLOT_ROWS, khp
+
+AT = "2026-11-29T10:00:00Z"
+
+
+def loaded(project: Path) -> Path:
+    rows = project / "rows.jsonl"
+    rows.write_text(SLOT_ROWS + "\n")
+    result = khp(project, "load", "metrics", str(rows))
+    assert result.returncode == 0, result.stderr
+    assert "loaded 6 metrics records" in result.stdout
+    return rows
+
+
+def test_check_prints_problems_as_json_with_the_contract_fields(project: Path) -> None:
+    loaded(project)
+    result = khp(project, "check", "--at", AT, "--json")
+    assert result.returncode == 0, result.stderr
+    problems = json.loads(result.stdout)
+    assert [(p["cluster"], p["severity"]) for p in problems] == [("alpha", "warning"), ("beta", "warning")]
+    alpha = problems[0]
+    assert set(alpha) == {
+        "check", "monitor", "cluster", "host", "severity", "value", "compare", "threshold", "description", "source",
+    }
+    assert alpha["check"] == "Task slot usage"
+    assert alpha["monitor"] == "SlotMonitor"
+    assert alpha["host"] is None
+    assert round(alpha["value"], 3) == 49.300
+    assert (alpha["compare"], alpha["threshold"]) == (">", 45)
+    assert problems[1]["threshold"] == 40  # beta's own value from its cluster file
+    assert alpha["source"] == "monitors/slots.py#L11"  # the line of the emit call
+    assert "2 problems (0 critical, 2 warning)" in result.stderr
+
+
+def test_check_scopes_by_cluster_and_monitor_and_time(project: Path) -> None:
+    loaded(project)
+    only_beta = json.loads(khp(project, "check", "--at", AT, "--json", "--cluster", "beta").stdout)
+    assert [p["cluster"] for p in only_beta] == ["beta"]
+    hour_later = json.loads(khp(project, "check", "--at", "2026-11-29T11:00:00Z", "--json").stdout)
+    assert hour_later == []  # the rows are out of the 10-minute window then
+    unknown = khp(project, "check", "--monitor", "NoSuchMonitor")
+    assert unknown.returncode == 2
+    assert "no monitor named 'NoSuchMonitor'; known: SlotMonitor" in unknown.stderr
+
+
+def test_text_output_has_one_line_per_problem(project: Path) -> None:
+    loaded(project)
+    result = khp(project, "check", "--at", AT)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("WARNING") and "alpha" in lines[0] and "Task slot usage" in lines[0]
+
+
+def test_a_bad_line_is_reported_with_its_number_and_nothing_is_loaded(project: Path) -> None:
+    bad = project / "bad.jsonl"
+    lines = SLOT_ROWS.splitlines()
+    lines.insert(3, '{"time": "yesterday", "cluster": "alpha"}')
+    bad.write_text("\n".join(lines) + "\n")
+    result = khp(project, "load", "metrics", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:4:" in result.stderr
+    assert "nothing from" in result.stderr
+    assert json.loads(khp(project, "check", "--at", AT, "--json").stdout) == []
+
+
+def test_a_config_error_names_file_and_key(project: Path) -> None:
+    (project / "clusters" / "beta.yml").write_text("thresholds: {druid_slot_used_percent: {warnin: 40}}\n")
+    result = khp(project, "check")
+    assert result.returncode == 2
+    assert "beta.yml: thresholds.druid_slot_used_percent.warnin: unknown key" in result.stderr
+
+
+def test_an_unknown_threshold_in_a_monitor_fails_at_load_naming_monitor_and_key(project: Path) -> None:
+    source = project / "monitors" / "slots.py"
+    source.write_text(source.read_text().replace('self.c("druid_slot_used_percent")', 'self.c("druid_slots")'))
+    result = khp(project, "check")
+    assert result.returncode == 2
+    assert "SlotMonitor" in result.stderr and "'druid_slots'" in result.stderr
+
+
+def test_run_loops_and_prints_transitions_then_cycles_shows_the_records(project: Path) -> None:
+    loaded(project)
+    result = khp(project, "run", "--cycles", "2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # the rows are old: as of now there is nothing to report
+    assert result.stderr.count("problems (") == 2
+    records = json.loads(khp(project, "cycles", "--json").stdout)
+    assert len(records) == 2
+    assert records[-1]["monitors"]["SlotMonitor"]["status"] == "ok"
+    assert records[-1]["queries"]["executed"] == 2
+
+
+def test_repl_prints_vectors_as_the_seed_shows_them(project: Path) -> None:
+    loaded(project)
+    session = "\n".join(
+        [
+            "max('druid/overlord/taskSlot.used.count')",
+            "used = max('druid/overlord/taskSlot.used.count') / max('druid/overlord/taskSlot.total.count') * 100",
+            "used > 45",
+            "used > w('druid_slot_used_percent')",
+            "w('druid_slot_used_percent')",
+            "all('druid/overlord/taskSlot.used.count')",
+        ]
+    )
+    result = khp(project, "repl", "--at", AT, stdin=session + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out[0] == (
+        "[{'cluster': 'alpha', 'value': 599.0}, {'cluster': 'beta', 'value': 512.0}, {'cluster': 'gamma', 'value': 1.0}]"
+    )
+    assert out[1].startswith("[{'cluster': 'alpha', 'value': 49.3") and out[1].endswith(
+        "'compare': '>', 'threshold': 45}]"
+    )
+    assert "'threshold': 40" in out[2] and "'cluster': 'beta'" in out[2]
+    assert out[3] == "w('druid_slot_used_percent'): {'default': 45, 'beta': 40}"
+    assert "'host': 'o1'" in out[4]
+
+
+def test_repl_runs_the_named_monitor(project: Path) -> None:
+    loaded(project)
+    result = khp(project, "repl", "SlotMonitor", "--at", AT, stdin="run()\n")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
+    assert all(line.startswith("WARNING") for line in result.stdout.splitlines())
+
+
+def test_prune_removes_data_older_than_the_retention(project: Path) -> None:
+    loaded(project)
+    result = khp(project, "prune", "--older-than", "1h")
+    assert result.returncode == 0, result.stderr
+    assert "removed 6 metrics" in result.stdout
