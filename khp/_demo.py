@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +29,8 @@ def simulate_command(
     began = time.perf_counter()
 
     def progress(done: float, total: float) -> None:
-        eprint(f"\r  {done / total:6.1%}", end="") if total else None
+        if total:
+            sys.stderr.write(f"\r  {done / total:6.1%}")
 
     result = simulate(store, fleet, start, end, step, progress=progress)
     eprint("")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import code
+import contextlib
 import os
 import pprint
 import sys
@@ -27,8 +28,25 @@ from sources import Sources
 
 HISTORY = Path(os.environ.get("KHP_HISTORY", "~/.khp_history")).expanduser()
 DSL_NAMES = (
-    "all", "max", "min", "sum", "avg", "count", "w", "c", "log_count", "processes", "process_count", "hosts",
-    "host_count", "running_count", "roles", "hosts_without", "missing_roles", "silent_hosts", "unreachable_hosts",
+    "all",
+    "max",
+    "min",
+    "sum",
+    "avg",
+    "count",
+    "w",
+    "c",
+    "log_count",
+    "processes",
+    "process_count",
+    "hosts",
+    "host_count",
+    "running_count",
+    "roles",
+    "hosts_without",
+    "missing_roles",
+    "silent_hosts",
+    "unreachable_hosts",
 )
 
 
@@ -149,10 +167,8 @@ def interact(shell: MonitorShell, paths: Callable[[], list[str]]) -> int:
             readline.set_completer_delims(" \t\n()[]{},=+-*/<>!")
             readline.set_completer(path_completer(paths, rlcompleter.Completer(console.locals).complete))
             readline.parse_and_bind("tab: complete")
-            try:
+            with contextlib.suppress(OSError):
                 readline.read_history_file(HISTORY)
-            except OSError:
-                pass
             import atexit
 
             atexit.register(_save_history, readline)

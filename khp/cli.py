@@ -1,12 +1,12 @@
 """``khp``: the command line of khp-monitor.
 
-    khp check [--at TIME] [--monitor NAME] [--cluster NAME] [--json]
-    khp run [--cycles N]
-    khp load metrics|logs|processes FILE...
-    khp simulate [--clusters N] [--seed S] [--minutes M]
-    khp repl [MONITOR] [--at TIME]
-    khp demo
-    khp monitors | cycles | prune
+khp check [--at TIME] [--monitor NAME] [--cluster NAME] [--json]
+khp run [--cycles N]
+khp load metrics|logs|processes FILE...
+khp simulate [--clusters N] [--seed S] [--minutes M]
+khp repl [MONITOR] [--at TIME]
+khp demo
+khp monitors | cycles | prune
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from configuration import ConfigError, parse_duration
+from configuration import Config, ConfigError, parse_duration
 from evaluator import EvaluatorError, discover_monitors, select, threshold_keys
 from sources import SourceError
 from store import KINDS, StoreError
@@ -34,34 +34,33 @@ def _duration(text: str) -> float:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", default=argparse.SUPPRESS,
-                        help="path of khp.yml (default: $KHP_CONFIG, else ./khp.yml)")
-    top = argparse.ArgumentParser(prog="khp", description="Rule-based monitoring for fleets of big-data clusters.",
-                                  parents=[common])
+    common.add_argument(
+        "--config", default=argparse.SUPPRESS, help="path of khp.yml (default: $KHP_CONFIG, else ./khp.yml)"
+    )
+    top = argparse.ArgumentParser(
+        prog="khp", description="Rule-based monitoring for fleets of big-data clusters.", parents=[common]
+    )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_parser = sub.add_parser
 
-    def command(name: str, **kwargs: str) -> argparse.ArgumentParser:
-        return add_parser(name, parents=[common], **kwargs)
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], help=help)
 
-    sub.add_parser = command  # type: ignore[method-assign]
-
-    check = sub.add_parser("check", help="run every monitor once and print the problems")
+    check = command("check", help="run every monitor once and print the problems")
     check.add_argument("--at", help="evaluate as of this time (ISO-8601, epoch seconds, now-1h)")
     check.add_argument("--monitor", action="append", default=[], help="only this monitor (repeatable)")
     check.add_argument("--cluster", action="append", default=[], help="only this cluster (repeatable)")
     check.add_argument("--json", action="store_true", help="print the problems as a JSON array")
 
-    run = sub.add_parser("run", help="run the monitors every evaluation.interval, printing changes")
+    run = command("run", help="run the monitors every evaluation.interval, printing changes")
     run.add_argument("--monitor", action="append", default=[])
     run.add_argument("--cluster", action="append", default=[])
     run.add_argument("--cycles", type=int, help="stop after this many cycles")
 
-    load = sub.add_parser("load", help="load JSON-lines files into the embedded store (all or nothing per file)")
+    load = command("load", help="load JSON-lines files into the embedded store (all or nothing per file)")
     load.add_argument("kind", choices=KINDS)
     load.add_argument("files", nargs="+", metavar="FILE")
 
-    sim = sub.add_parser("simulate", help="write a simulated fleet with faults into the embedded store")
+    sim = command("simulate", help="write a simulated fleet with faults into the embedded store")
     sim.add_argument("--clusters", type=int, default=20, help="number of clusters, up to 1000 (default 20)")
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--fault-rate", type=float, default=1.0, help="1.0 = the usual number of faults")
@@ -69,11 +68,11 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--until", help="end of the simulated history (default now)")
     sim.add_argument("--step", type=_duration, default=60.0, help="time between samples (default 1m)")
 
-    repl = sub.add_parser("repl", help="the monitor DSL at a Python prompt")
+    repl = command("repl", help="the monitor DSL at a Python prompt")
     repl.add_argument("monitor", nargs="?", help="work inside this monitor (run() runs it)")
     repl.add_argument("--at", help="evaluate as of this time")
 
-    demo = sub.add_parser("demo", help="simulated fleet + evaluator loop on the embedded store")
+    demo = command("demo", help="simulated fleet + evaluator loop on the embedded store")
     demo.add_argument("--clusters", type=int, default=12)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--fault-rate", type=float, default=3.0, help="more faults than usual, to have something to see")
@@ -81,14 +80,14 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--cycles", type=int, help="stop after this many cycles")
     demo.add_argument("--store", default="var/demo.db", help="the demo's own store file (recreated)")
 
-    monitors = sub.add_parser("monitors", help="list the monitors, their checks' thresholds and where they live")
+    monitors = command("monitors", help="list the monitors, their checks' thresholds and where they live")
     monitors.add_argument("names", nargs="*")
 
-    cycles = sub.add_parser("cycles", help="show the records of recent cycles")
+    cycles = command("cycles", help="show the records of recent cycles")
     cycles.add_argument("--last", type=int, default=10)
     cycles.add_argument("--json", action="store_true")
 
-    prune = sub.add_parser("prune", help="delete stored data older than store.retention")
+    prune = command("prune", help="delete stored data older than store.retention")
     prune.add_argument("--older-than", type=_duration, help="override the retention (e.g. 2d)")
     return top
 
@@ -125,8 +124,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import _repl
 
         rt = _common.runtime(config, [args.monitor] if args.monitor else [])
-        shell = _repl.MonitorShell(config, rt.sources, rt.monitors[0] if args.monitor else None,
-                                   _common.time_option(args.at))
+        shell = _repl.MonitorShell(
+            config, rt.sources, rt.monitors[0] if args.monitor else None, _common.time_option(args.at)
+        )
         assert rt.store is not None
         return _repl.interact(shell, rt.store.metric_paths)
     from . import _demo
@@ -136,12 +136,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise _common.UsageError("--clusters: between 1 and 1000")
         end = _common.time_option(args.until, "--until") or time.time()
         end = (end // args.step) * args.step
-        return _demo.simulate_command(config, args.clusters, args.seed, args.fault_rate,
-                                      end - args.minutes * 60, end, args.step)
+        return _demo.simulate_command(
+            config, args.clusters, args.seed, args.fault_rate, end - args.minutes * 60, end, args.step
+        )
     return _demo.demo(config, args.clusters, args.seed, args.fault_rate, args.tick, args.cycles, Path(args.store))
 
 
-def _list_monitors(config, names: Sequence[str]) -> int:  # type: ignore[no-untyped-def]
+def _list_monitors(config: Config, names: Sequence[str]) -> int:
     import inspect
 
     monitors = discover_monitors(config)

@@ -46,4 +46,3 @@ def project(tmp_path: Path) -> Path:
         )
     )
     return tmp_path
-

@@ -27,7 +27,16 @@ def test_check_prints_problems_as_json_with_the_contract_fields(project: Path) -
     assert [(p["cluster"], p["severity"]) for p in problems] == [("alpha", "warning"), ("beta", "warning")]
     alpha = problems[0]
     assert set(alpha) == {
-        "check", "monitor", "cluster", "host", "severity", "value", "compare", "threshold", "description", "source",
+        "check",
+        "monitor",
+        "cluster",
+        "host",
+        "severity",
+        "value",
+        "compare",
+        "threshold",
+        "description",
+        "source",
     }
     assert alpha["check"] == "Task slot usage"
     assert alpha["monitor"] == "SlotMonitor"
@@ -113,7 +122,8 @@ def test_repl_prints_vectors_as_the_seed_shows_them(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()
     assert out[0] == (
-        "[{'cluster': 'alpha', 'value': 599.0}, {'cluster': 'beta', 'value': 512.0}, {'cluster': 'gamma', 'value': 1.0}]"
+        "[{'cluster': 'alpha', 'value': 599.0}, {'cluster': 'beta', 'value': 512.0},"
+        " {'cluster': 'gamma', 'value': 1.0}]"
     )
     assert out[1].startswith("[{'cluster': 'alpha', 'value': 49.3") and out[1].endswith(
         "'compare': '>', 'threshold': 45}]"
