@@ -11,6 +11,7 @@ from store import Store
 
 from ._embedded import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses
 from ._model import LogSource, MetricSource, ProcessSource
+from ._prometheus import prometheus_metrics
 
 Factory = Callable[[Config, Any], Any]
 
@@ -21,7 +22,10 @@ def _store(config: Config, store: Store | None) -> Store:
 
 # kind -> type name -> factory(config, store)
 SOURCE_TYPES: dict[str, dict[str, Factory]] = {
-    "metrics": {"embedded": lambda config, store: EmbeddedMetrics(_store(config, store))},
+    "metrics": {
+        "embedded": lambda config, store: EmbeddedMetrics(_store(config, store)),
+        "prometheus": prometheus_metrics,
+    },
     "logs": {"embedded": lambda config, store: EmbeddedLogs(_store(config, store))},
     "processes": {"embedded": lambda config, store: EmbeddedProcesses(_store(config, store))},
 }
