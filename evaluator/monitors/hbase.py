@@ -1,0 +1,50 @@
+"""HBase: regions in transition, compaction backlog, RegionServer GC, slow or large RPC responses."""
+
+from evaluator import Monitor
+
+
+class HbaseMonitor(Monitor):
+    """HBase masters and RegionServers."""
+
+    def run(self) -> None:
+        # Masters run as an HA pair: take the larger value per cluster.
+        rit = self.max("hbase/master/ritCount")
+        self.emit(
+            "Regions in transition",
+            warning=rit > self.w("hbase_rit_count"),
+            critical=rit > self.c("hbase_rit_count"),
+            description="Regions in transition",
+        )
+
+        stuck = self.max("hbase/master/ritCountOverThreshold")
+        self.emit(
+            "Regions stuck in transition",
+            warning=stuck > self.w("hbase_rit_over_threshold"),
+            critical=stuck > self.c("hbase_rit_over_threshold"),
+            description="Regions in transition for too long; their data is unavailable",
+        )
+
+        compactions = self.all("hbase/regionserver/compactionQueueLength")
+        self.emit(
+            "Compaction queue",
+            warning=compactions > self.w("hbase_compaction_queue"),
+            critical=compactions > self.c("hbase_compaction_queue"),
+            description="RegionServer compaction backlog growing",
+        )
+
+        gc = self.all("hbase/regionserver/jvm.gc_time_ms")
+        self.emit(
+            "RegionServer GC time",
+            warning=gc > self.w("hbase_regionserver_gc_ms"),
+            critical=gc > self.c("hbase_regionserver_gc_ms"),
+            description="RegionServer spends too long in GC; its ZooKeeper session is at risk",
+        )
+
+        # responseToo* counts both (responseTooSlow) and (responseTooLarge) lines of ipc.RpcServer.
+        responses = self.log_count("hbase/regionserver/responseToo*", period="PT10M")
+        self.emit(
+            "Slow or large responses",
+            warning=responses > self.w("hbase_response_warning_count"),
+            critical=responses > self.c("hbase_response_warning_count"),
+            description="Many responseTooSlow/responseTooLarge RPCs in 10 minutes",
+        )

@@ -1,0 +1,1 @@
+"""Tests of the bundled monitors, one module per monitor module."""
