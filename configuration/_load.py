@@ -14,6 +14,10 @@ from ._model import (
     LEVELS,
     AlertmanagerConfig,
     ClusterConfig,
+    ExporterConfig,
+    RouteTimings,
+    RoutingConfig,
+    SilencesConfig,
     Config,
     EvaluationConfig,
     InventoryConfig,
@@ -27,10 +31,11 @@ from ._model import (
 from ._reader import Section
 
 _TOP_KEYS = (
-    "sources", "store", "monitors", "evaluation", "inventory", "alertmanager", "links",
-    "thresholds", "clusters_dir",
+    "sources", "store", "monitors", "evaluation", "inventory", "alertmanager", "routing", "silences", "exporter",
+    "links", "thresholds", "clusters_dir",
 )
-_CLUSTER_KEYS = ("thresholds", "channels", "pending", "hosts")
+_CLUSTER_KEYS = ("thresholds", "channels", "pending", "hosts", "routing")
+_TIMINGS = ("group_wait", "group_interval", "repeat_interval")
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _THRESHOLD_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ROLE = re.compile(r"^[^/\s]+/[^/\s]+$")
@@ -51,6 +56,9 @@ def load_config(path: str | Path) -> Config:
             raise top.error("clusters_dir", f"{clusters_dir} is not a directory")
         for file in sorted(clusters_dir.glob("*.y*ml")):
             cluster = _cluster(file, thresholds)
+            if cluster.name in clusters:  # alpha.yml and alpha.yaml: one would silently replace the other
+                other = clusters[cluster.name].file
+                raise ConfigError(str(file), "", f"cluster {cluster.name} is also defined by {other}; keep one file")
             clusters[cluster.name] = cluster
     return Config(
         file=str(path),
@@ -60,6 +68,9 @@ def load_config(path: str | Path) -> Config:
         evaluation=_evaluation(top.section("evaluation")),
         inventory=_inventory(top.section("inventory")),
         alertmanager=_alertmanager(top.section("alertmanager")),
+        routing=_routing(top.section("routing")),
+        silences=_silences(top.section("silences")),
+        exporter=_exporter(top.section("exporter")),
         links=_links(top.section("links")),
         thresholds=_frozen(thresholds),
         clusters=_frozen(clusters),
@@ -102,6 +113,9 @@ def _store(top: Section, base: Path) -> StoreConfig:
         return StoreConfig(path=base / "var/khp.db")
     if isinstance(raw, str):
         return StoreConfig(path=_resolve(base, top.string("store")))
+    if not isinstance(raw, Mapping):
+        kind = f"{type(raw).__name__} {raw!r}"
+        raise top.error("store", f"expected a file path or a mapping {{path, retention}}, got {kind}")
     section = top.section("store")
     section.only(("path", "retention"))
     return StoreConfig(
@@ -157,13 +171,59 @@ def _inventory(section: Section) -> InventoryConfig:
     )
 
 
+def _url(section: Section, key: str, url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise section.error(key, f"expected an http:// or https:// URL, got {url!r}")
+    return url.rstrip("/")
+
+
 def _alertmanager(section: Section) -> AlertmanagerConfig:
-    section.only(("urls", "timeout"))
+    section.only(("urls", "timeout", "resend_interval", "resolved_resend", "retries"))
     urls = section.strings("urls", AlertmanagerConfig().urls)
-    for index, url in enumerate(urls):
-        if not url.startswith(("http://", "https://")):
-            raise section.error(f"urls[{index}]", f"expected an http:// or https:// URL, got {url!r}")
-    return AlertmanagerConfig(urls=urls, timeout=section.duration("timeout", "10s"))
+    if not urls:
+        raise section.error("urls", "list at least one Alertmanager (every one gets every alert)")
+    return AlertmanagerConfig(
+        urls=tuple(_url(section, f"urls[{index}]", url) for index, url in enumerate(urls)),
+        timeout=section.duration("timeout", "10s"),
+        resend_interval=section.duration("resend_interval", "1m"),
+        resolved_resend=section.duration("resolved_resend", "15m", positive=False),
+        retries=section.integer("retries", 3, minimum=0),
+    )
+
+
+def _timings(section: Section, defaults: RouteTimings) -> RouteTimings:
+    section.only(_TIMINGS)
+    values = {
+        key: section.duration(key, 0) if section.has(key) else getattr(defaults, key) for key in _TIMINGS
+    }
+    return RouteTimings(**values)
+
+
+def _routing(section: Section) -> RoutingConfig:
+    section.only(("receiver_url", "credentials_file", *_TIMINGS))
+    default = RoutingConfig()
+    return RoutingConfig(
+        receiver_url=_url(section, "receiver_url", section.string("receiver_url", default.receiver_url)),
+        credentials_file=section.string("credentials_file", default.credentials_file),
+        timings=_timings(section, default.timings),
+    )
+
+
+def _silences(section: Section) -> SilencesConfig:
+    section.only(("max_maintenance", "max_mute"))
+    return SilencesConfig(
+        max_maintenance=section.duration("max_maintenance", "7d"), max_mute=section.duration("max_mute", "7d")
+    )
+
+
+def _exporter(section: Section) -> ExporterConfig:
+    section.only(("listen",))
+    listen = section.data.get("listen", ExporterConfig().listen)
+    if listen in (None, ""):
+        return ExporterConfig(listen="")
+    if not isinstance(listen, str) or listen.rpartition(":")[2].isdigit() is False:
+        raise section.error("listen", f"expected 'host:port' (or '' to turn the exporter off), got {listen!r}")
+    return ExporterConfig(listen=listen)
 
 
 def _links(section: Section) -> LinksConfig:
@@ -228,4 +288,5 @@ def _cluster(file: Path, defaults: Mapping[str, Threshold]) -> ClusterConfig:
         channels=_frozen({level: channels.strings(level) for level in LEVELS if channels.has(level)}),
         pending=top.duration("pending", 0, positive=False) if top.has("pending") else None,
         hosts=_frozen(host_roles),
+        routing=_timings(top.section("routing"), RouteTimings()),
     )

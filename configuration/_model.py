@@ -60,8 +60,46 @@ class InventoryConfig:
 
 @dataclass(frozen=True)
 class AlertmanagerConfig:
+    """Where the alert bridge sends alerts, and Prometheus' sending rules (resend, resolved repeat)."""
+
     urls: tuple[str, ...] = ("http://127.0.0.1:9093",)
     timeout: float = 10.0
+    resend_interval: float = 60.0
+    resolved_resend: float = 900.0
+    retries: int = 3
+
+
+@dataclass(frozen=True)
+class RouteTimings:
+    """Alertmanager's batching: how long to wait, how often to update a group, when to repeat."""
+
+    group_wait: float | None = None
+    group_interval: float | None = None
+    repeat_interval: float | None = None
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """What ``khp alertmanager-config`` renders: the receiver's webhook and the default timings."""
+
+    receiver_url: str = "http://127.0.0.1:8080/alertmanager"
+    credentials_file: str = "/etc/khp/receiver-token"
+    timings: RouteTimings = RouteTimings(group_wait=30.0, group_interval=300.0, repeat_interval=14400.0)
+
+
+@dataclass(frozen=True)
+class SilencesConfig:
+    """Bounds of maintenance windows and per-problem mutes (their end time is mandatory)."""
+
+    max_maintenance: float = 7 * 86400.0
+    max_mute: float = 7 * 86400.0
+
+
+@dataclass(frozen=True)
+class ExporterConfig:
+    """Where ``khp run`` serves ``/metrics``; an empty ``listen`` turns it off."""
+
+    listen: str = "127.0.0.1:9464"
 
 
 @dataclass(frozen=True)
@@ -92,6 +130,7 @@ class ClusterConfig:
     channels: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen)
     pending: float | None = None
     hosts: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen)
+    routing: RouteTimings = RouteTimings()
 
 
 @dataclass(frozen=True)
@@ -105,6 +144,9 @@ class Config:
     evaluation: EvaluationConfig = EvaluationConfig()
     inventory: InventoryConfig = InventoryConfig()
     alertmanager: AlertmanagerConfig = AlertmanagerConfig()
+    routing: RoutingConfig = RoutingConfig()
+    silences: SilencesConfig = SilencesConfig()
+    exporter: ExporterConfig = ExporterConfig()
     links: LinksConfig = LinksConfig()
     thresholds: Mapping[str, Threshold] = field(default_factory=_frozen)
     clusters: Mapping[str, ClusterConfig] = field(default_factory=_frozen)

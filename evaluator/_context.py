@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from configuration import Config
 from records import ProcessState
@@ -62,9 +64,10 @@ class EvaluationContext:
         if aggregate is not None and aggregate not in AGGREGATES:
             raise DslError(f"unknown aggregate {aggregate!r}; use one of {', '.join(AGGREGATES)}")
         parsed = RolePath.parse(path)
+        start = self.at - (self.window if window is None else window)
         query = MetricQuery(
             service=parsed.service, role=parsed.role, name=parsed.rest,
-            start=self.at - (window or self.window), end=self.at, aggregate=aggregate, clusters=self.clusters,
+            start=start, end=self.at, aggregate=aggregate, clusters=self.clusters,
         )
         return self.queries.submit("metrics", query, lambda: self.sources.metrics.query(query))
 
@@ -77,6 +80,19 @@ class EvaluationContext:
             start=self.at - period, end=self.at, by=by, clusters=self.clusters,
         )
         return self.queries.submit("logs", query, lambda: self.sources.logs.count(query))
+
+    def log_search(self, body: Mapping[str, Any], index: str | None) -> Future[Sequence[Sample]]:
+        try:
+            key = json.dumps(body, sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise DslError(f"log_search takes a JSON-like query body: {exc}") from None
+        scope = set(self.clusters) if self.clusters is not None else None
+
+        def search() -> list[Sample]:
+            samples = self.sources.logs.raw(body, index)
+            return [s for s in samples if scope is None or s.cluster in scope]
+
+        return self.queries.submit("logs", ("search", key, index), search)
 
     def process_states(self) -> Future[Sequence[ProcessState]]:
         query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import abc
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from configuration import parse_duration
-from records import ProcessState
+from records import PROCESS_STATES, ProcessState
 from sources import Sample
 
 from ._context import EvaluationContext, parse_role
@@ -135,12 +135,34 @@ class Monitor(abc.ABC):
         future = self.context.log_count(path, _seconds(period, "period"), by)
         return Vector(lambda: _elements(future.result()), f"log_count({path!r})")
 
+    def log_search(self, body: Mapping[str, Any], index: str | None = None) -> Vector:
+        """Run an Elasticsearch ``_search`` body as it is: the escape hatch for what a pattern can't say.
+
+        The answer must have a terms aggregation on the cluster field named ``by_cluster``; a terms
+        aggregation on the host field named ``by_host`` inside it makes the vector host-level. Each
+        bucket's value is its single-value metric sub-aggregation named ``value`` (``max``, ``avg``,
+        ``sum``...) or else its ``doc_count``. The body is sent unchanged, so give it its own time
+        range built from ``self.at`` (past-time evaluation then works)::
+
+            slow = self.log_search({"size": 0,
+                "query": {"bool": {"filter": [{"term": {"service": "hbase"}},
+                    {"range": {"@timestamp": {"gt": iso(self.at - 600), "lte": iso(self.at)}}}]}},
+                "aggs": {"by_cluster": {"terms": {"field": "cluster"},
+                         "aggs": {"by_host": {"terms": {"field": "host"},
+                                  "aggs": {"value": {"max": {"field": "processingtimems"}}}}}}}})
+            self.emit("Slowest call", warning=slow > self.w("hbase_slowest_call_ms"))
+
+        Only the Elasticsearch log source answers it; the embedded store raises a source error.
+        """
+        future = self.context.log_search(body, index)
+        return Vector(lambda: _elements(future.result()), "log_search(...)")
+
     # -- processes and inventory -----------------------------------------------------------------
 
     def processes(self, role: str | None = None, state: str | Iterable[str] | None = None) -> list[ProcessState]:
         """The latest state of every process in the window, optionally of one role and in some states."""
         wanted_role = parse_role(role) if role is not None else None
-        states = {state} if isinstance(state, str) else set(state) if state is not None else None
+        states = _states(state)
         return [
             process for process in self.context.process_states().result()
             if (wanted_role is None or self.context.role_of(process.name) == wanted_role)
@@ -149,6 +171,9 @@ class Monitor(abc.ABC):
 
     def process_count(self, state: str | Iterable[str], role: str | None = None) -> Vector:
         """Per host, how many processes are in ``state`` (hosts with none are left out)."""
+        _states(state)  # bad arguments fail here, at the monitor's line, not when the vector is used
+        if role is not None:
+            parse_role(role)
 
         def count() -> list[Element]:
             found: dict[tuple[str, str], list[ProcessState]] = defaultdict(list)
@@ -269,11 +294,11 @@ class Monitor(abc.ABC):
             raise DslError("emit needs a check name, for example emit('Too many tablets', ...)")
         caller = sys._getframe(1)
         wait = _seconds(pending, "pending") if pending is not None else None
-        for severity, vector in (("warning", warning), ("critical", critical)):
-            if vector is None:
-                continue
+        levels = [(level, v) for level, v in (("warning", warning), ("critical", critical)) if v is not None]
+        for severity, vector in levels:  # check both before keeping either: a bad call emits nothing
             if not isinstance(vector, Vector):
                 raise DslError(f"emit({name!r}): {severity}= takes a vector (a comparison), got {type(vector).__name__}")
+        for severity, vector in levels:
             self._emits.append(
                 _Emit(name, severity, vector, description, wait, caller.f_code.co_filename, caller.f_lineno)
             )
@@ -310,6 +335,16 @@ class Monitor(abc.ABC):
 
 def _elements(samples: Sequence[Sample]) -> list[Element]:
     return [Element(s.cluster, s.host, float(s.value)) for s in samples]
+
+
+def _states(state: str | Iterable[str] | None) -> set[str] | None:
+    if state is None:
+        return None
+    states = {state} if isinstance(state, str) else set(state)
+    for name in states:
+        if name not in PROCESS_STATES:
+            raise DslError(f"{name!r} is not a process state; use one of {', '.join(PROCESS_STATES)}")
+    return states
 
 
 def _describe(process: ProcessState) -> str:

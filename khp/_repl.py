@@ -47,6 +47,7 @@ DSL_NAMES = (
     "missing_roles",
     "silent_hosts",
     "unreachable_hosts",
+    "log_search",
 )
 
 

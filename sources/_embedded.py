@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from records import ProcessState
 from store import Store
@@ -51,6 +52,13 @@ class EmbeddedLogs:
         except sqlite3.Error as exc:
             raise SourceError("embedded store", f"logs of {query.service}/{query.role}: {exc}") from exc
         return [Sample(cluster, host, float(count)) for cluster, host, count in rows]
+
+    def raw(self, body: Mapping[str, Any], index: str | None = None) -> Sequence[Sample]:
+        raise SourceError(
+            "embedded store",
+            "a raw Elasticsearch query needs the Elasticsearch log source (sources.logs.type: elasticsearch);"
+            " the embedded store answers log_count patterns only",
+        )
 
 
 class EmbeddedProcesses:

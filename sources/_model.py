@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from records import ProcessState
 
@@ -63,6 +63,10 @@ class MetricSource(Protocol):
 
 class LogSource(Protocol):
     def count(self, query: LogQuery) -> Sequence[Sample]: ...
+
+    def raw(self, body: Mapping[str, Any], index: str | None = None) -> Sequence[Sample]:
+        """Run a source-native query body (Elasticsearch ``_search``) and read its aggregation as samples."""
+        ...
 
 
 class ProcessSource(Protocol):

@@ -11,6 +11,7 @@ from store import Store
 
 from ._embedded import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses
 from ._model import LogSource, MetricSource, ProcessSource
+from ._elasticsearch import elasticsearch_logs
 from ._prometheus import prometheus_metrics
 
 Factory = Callable[[Config, Any], Any]
@@ -26,7 +27,10 @@ SOURCE_TYPES: dict[str, dict[str, Factory]] = {
         "embedded": lambda config, store: EmbeddedMetrics(_store(config, store)),
         "prometheus": prometheus_metrics,
     },
-    "logs": {"embedded": lambda config, store: EmbeddedLogs(_store(config, store))},
+    "logs": {
+        "embedded": lambda config, store: EmbeddedLogs(_store(config, store)),
+        "elasticsearch": elasticsearch_logs,
+    },
     "processes": {"embedded": lambda config, store: EmbeddedProcesses(_store(config, store))},
 }
 

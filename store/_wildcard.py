@@ -1,7 +1,8 @@
 """Word wildcards the way Elasticsearch matches them on an analyzed ``message`` field.
 
-The message is split into lowercase words (letters, digits and ``_``, joined by ``.`` or
-``'`` as the standard tokenizer keeps ``ipc.RpcServer`` whole); a pattern matches when it
+The message is split into lowercase words (letters, digits and ``_``, joined by ``.``, ``'``
+or ``:`` between letters as the standard tokenizer keeps ``ipc.RpcServer`` and ``hbase:meta`` whole, and
+digits joined by ``,`` as in ``1,000``); a pattern matches when it
 matches one whole word, ``*`` standing for any run of characters and ``?`` for one.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+(?:[.']\w+)*")
+_WORD = re.compile(r"\w+(?:(?:[.']|(?<=[^\W\d_]):(?=[^\W\d_])|(?<=\d),(?=\d))\w+)*")
 
 
 @lru_cache(maxsize=256)

@@ -1,0 +1,1 @@
+"""Local HTTP stand-ins for servers the tests cannot run (Elasticsearch, Druid, Kakao), speaking their wire formats."""
