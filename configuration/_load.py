@@ -200,13 +200,29 @@ def _timings(section: Section, defaults: RouteTimings) -> RouteTimings:
 
 
 def _routing(section: Section) -> RoutingConfig:
-    section.only(("receiver_url", "credentials_file", *_TIMINGS))
+    section.only(("receiver_url", "credentials_file", "channels", *_TIMINGS))
     default = RoutingConfig()
+    timings = Section(section.file, section.key, {k: v for k, v in section.data.items() if k in _TIMINGS})
     return RoutingConfig(
         receiver_url=_url(section, "receiver_url", section.string("receiver_url", default.receiver_url)),
         credentials_file=section.string("credentials_file", default.credentials_file),
-        timings=_timings(section, default.timings),
+        channels=_channels(section.section("channels")),
+        timings=_timings(timings, default.timings),
     )
+
+
+def _channels(section: Section) -> Mapping[str, tuple[str, ...]]:
+    """``{warning: [...], critical: [...]}``: rooms as ``channel:target`` (e.g. ``kakaowork:12345``)."""
+    section.only(LEVELS)
+    rooms = {}
+    for level in LEVELS:
+        if section.has(level):
+            targets = section.strings(level)
+            for index, target in enumerate(targets):
+                if ":" not in target:
+                    raise section.error(f"{level}[{index}]", f"expected 'channel:target' like 'kakaowork:12345', got {target!r}")
+            rooms[level] = targets
+    return _frozen(rooms)
 
 
 def _silences(section: Section) -> SilencesConfig:
@@ -271,8 +287,6 @@ def _cluster(file: Path, defaults: Mapping[str, Threshold]) -> ClusterConfig:
         entry = thresholds.section(key)
         entry.only(LEVELS)
         overrides[key] = _frozen({level: _threshold_value(entry, level) for level in LEVELS if level in entry.data})
-    channels = top.section("channels")
-    channels.only(LEVELS)
     hosts = top.section("hosts")
     host_roles = {}
     for host in hosts.data:
@@ -285,7 +299,7 @@ def _cluster(file: Path, defaults: Mapping[str, Threshold]) -> ClusterConfig:
         name=name,
         file=str(file),
         thresholds=_frozen(overrides),
-        channels=_frozen({level: channels.strings(level) for level in LEVELS if channels.has(level)}),
+        channels=_channels(top.section("channels")),
         pending=top.duration("pending", 0, positive=False) if top.has("pending") else None,
         hosts=_frozen(host_roles),
         routing=_timings(top.section("routing"), RouteTimings()),

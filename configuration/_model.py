@@ -80,10 +80,11 @@ class RouteTimings:
 
 @dataclass(frozen=True)
 class RoutingConfig:
-    """What ``khp alertmanager-config`` renders: the receiver's webhook and the default timings."""
+    """What ``khp alertmanager-config`` renders: the receiver's webhook, default rooms and timings."""
 
     receiver_url: str = "http://127.0.0.1:8080/alertmanager"
     credentials_file: str = "/etc/khp/receiver-token"
+    channels: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen)
     timings: RouteTimings = RouteTimings(group_wait=30.0, group_interval=300.0, repeat_interval=14400.0)
 
 
