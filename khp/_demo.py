@@ -62,9 +62,16 @@ def demo(
     if store_path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{store_path}{suffix}").unlink(missing_ok=True)
-    config = dataclasses.replace(config, store=StoreConfig(path=store_path, retention=config.store.retention))
     store = Store(store_path)
     fleet = Fleet(clusters=clusters, seed=seed, fault_rate=fault_rate)
+    # The cluster files describe real clusters; the simulated ones (hadoop-001, ...) have none, and
+    # hosts a file lists but the fleet lacks would only show up as silent.
+    simulated = {c.name for c in fleet.clusters}
+    config = dataclasses.replace(
+        config,
+        store=StoreConfig(path=store_path, retention=config.store.retention),
+        clusters={name: c for name, c in config.clusters.items() if name in simulated},
+    )
     step = 60.0
     now = (time.time() // step) * step
     output(
