@@ -100,7 +100,7 @@ def check_thresholds(monitor: type[Monitor], config: Config) -> None:
 def select(monitors: Iterable[type[Monitor]], names: Iterable[str]) -> list[type[Monitor]]:
     """The monitors named (class name or module name, any case); an unknown name lists the known ones."""
     monitors = list(monitors)
-    chosen = []
+    chosen: list[type[Monitor]] = []
     for name in names:
         wanted = name.lower()
         match = [
@@ -142,6 +142,7 @@ def _import(file: Path, bundled: bool) -> ModuleType:
     package = f"khp_monitors_{digest}"
     if package not in sys.modules:
         sys.modules[package] = ModuleType(package)
+        sys.modules[package].__path__ = [str(file.resolve().parent)]  # so `from ._helpers import x` works
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
         raise MonitorLoadError(f"cannot import monitor module {file}")

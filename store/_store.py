@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from records import LogRow, MetricRow, ProcessState
@@ -30,7 +30,10 @@ class Store:
         self._local = threading.local()
         self._series: dict[SeriesKey, int] = {}
         self._series_lock = threading.Lock()
-        if str(path) != ":memory:":
+        # ":memory:" is a new, empty database per connection, so all threads share one there.
+        self._memory = str(path) == ":memory:"
+        self._shared: sqlite3.Connection | None = None
+        if not self._memory:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -39,7 +42,7 @@ class Store:
             conn.executescript(SCHEMA)
 
     def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        conn = self._shared if self._memory else getattr(self._local, "conn", None)
         if conn is None:
             try:
                 conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
@@ -48,14 +51,18 @@ class Store:
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open the store {self.path}: {exc}") from None
             conn.create_function("khp_match", 2, _match_or_false, deterministic=True)
-            self._local.conn = conn
+            if self._memory:
+                self._shared = conn
+            else:
+                self._local.conn = conn
         return conn
 
     def close(self) -> None:
-        """Close this thread's connection."""
-        conn = getattr(self._local, "conn", None)
+        """Close this thread's connection (the one shared connection of a ``:memory:`` store)."""
+        conn = self._shared if self._memory else getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
+            self._shared = None
             self._local.conn = None
 
     # -- writing -----------------------------------------------------------------------------
@@ -67,18 +74,25 @@ class Store:
         return self.write(kind, records)
 
     def write(self, kind: str, records: Sequence) -> int:
-        writer = {"metrics": self.write_metrics, "logs": self.write_logs, "processes": self.write_processes}[kind]
-        return writer(records)
+        writers: dict[str, Callable[[Sequence], int]] = {
+            "metrics": self.write_metrics, "logs": self.write_logs, "processes": self.write_processes,
+        }
+        return writers[kind](records)
 
     def write_metrics(self, rows: Iterable[MetricRow]) -> int:
         conn = self._connection()
         rows = list(rows)
-        with conn:
-            ids = self._series_ids(conn, {(r.service, r.role, r.name, r.cluster, r.host) for r in rows})
-            conn.executemany(
-                "INSERT OR REPLACE INTO points (series, ts, value) VALUES (?, ?, ?)",
-                ((ids[(r.service, r.role, r.name, r.cluster, r.host)], r.time, r.value) for r in rows),
-            )
+        try:
+            with conn:
+                ids = self._series_ids(conn, {(r.service, r.role, r.name, r.cluster, r.host) for r in rows})
+                conn.executemany(
+                    "INSERT OR REPLACE INTO points (series, ts, value) VALUES (?, ?, ?)",
+                    ((ids[(r.service, r.role, r.name, r.cluster, r.host)], r.time, r.value) for r in rows),
+                )
+        except BaseException:
+            with self._series_lock:
+                self._series.clear()  # ids cached in the rolled-back transaction are not in the file
+            raise
         return len(rows)
 
     def _series_ids(self, conn: sqlite3.Connection, keys: set[SeriesKey]) -> dict[SeriesKey, int]:

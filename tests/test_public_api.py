@@ -1,0 +1,135 @@
+"""The public surface of the foundation's packages: what users import, pinned (a change must be deliberate)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "evaluator": [
+        "BUNDLED_DIR",
+        "MONITOR_FAILED",
+        "MONITOR_TIMED_OUT",
+        "SEVERITIES",
+        "SOURCE_UNAVAILABLE",
+        "Changes",
+        "CycleRecord",
+        "CycleResult",
+        "DslError",
+        "Element",
+        "Evaluator",
+        "EvaluatorError",
+        "Monitor",
+        "MonitorLoadError",
+        "MonitorRecord",
+        "Problem",
+        "ThresholdError",
+        "Thresholds",
+        "Vector",
+        "check_thresholds",
+        "diff_problems",
+        "discover_monitors",
+        "select",
+        "threshold_keys",
+    ],
+    "evaluator.testing": [
+        "DEFAULT_AT",
+        "ClusterSetup",
+        "Row",
+        "build_config",
+        "log",
+        "metric",
+        "process",
+        "run_monitor",
+    ],
+    "configuration": [
+        "LEVELS",
+        "SOURCE_KINDS",
+        "AlertmanagerConfig",
+        "ClusterConfig",
+        "Config",
+        "ConfigError",
+        "ConfigSection",
+        "EvaluationConfig",
+        "ExporterConfig",
+        "InventoryConfig",
+        "LinksConfig",
+        "RouteTimings",
+        "RoutingConfig",
+        "SilencesConfig",
+        "SourceConfig",
+        "SourcesConfig",
+        "StoreConfig",
+        "Threshold",
+        "format_duration",
+        "format_time",
+        "load_config",
+        "parse_duration",
+        "parse_time",
+    ],
+    "store": [
+        "AGGREGATES",
+        "KINDS",
+        "CycleLog",
+        "IngestError",
+        "Store",
+        "StoreError",
+        "matches",
+        "parse_lines",
+        "words",
+    ],
+    "sources": [
+        "SOURCE_TYPES",
+        "EmbeddedLogs",
+        "EmbeddedMetrics",
+        "EmbeddedProcesses",
+        "LogQuery",
+        "LogSource",
+        "MetricQuery",
+        "MetricSource",
+        "ProcessQuery",
+        "ProcessSource",
+        "Sample",
+        "SourceError",
+        "SourceUnavailable",
+        "Sources",
+        "open_sources",
+    ],
+    "records": ["PROCESS_STATES", "LogRow", "MetricRow", "ProcessState"],
+}
+
+
+@pytest.mark.parametrize("package", sorted(PUBLIC))
+def test_all_is_pinned(package: str) -> None:
+    module = importlib.import_module(package)
+    assert module.__all__ == PUBLIC[package]
+
+
+@pytest.mark.parametrize("package", sorted(PUBLIC))
+def test_every_public_name_exists(package: str) -> None:
+    module = importlib.import_module(package)
+    missing = [name for name in module.__all__ if not hasattr(module, name)]
+    assert missing == []
+
+
+def test_the_error_trees_are_as_documented() -> None:
+    from configuration import ConfigError
+    from evaluator import DslError, EvaluatorError, MonitorLoadError, ThresholdError
+    from sources import SourceError, SourceUnavailable
+    from store import IngestError, StoreError
+
+    assert issubclass(ConfigError, Exception)
+    assert issubclass(SourceUnavailable, SourceError)
+    assert issubclass(IngestError, StoreError)
+    for error in (MonitorLoadError, ThresholdError, DslError):
+        assert issubclass(error, EvaluatorError)
+    assert issubclass(ThresholdError, KeyError)
+    assert issubclass(DslError, ValueError)
+
+
+def test_the_rule_authors_import_works() -> None:
+    from evaluator import Monitor
+
+    assert Monitor.__module__ == "evaluator._monitor"
+    assert Monitor.__doc__ and "emit" in Monitor.__doc__
