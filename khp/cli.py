@@ -22,7 +22,7 @@ from evaluator import EvaluatorError, discover_monitors, select, threshold_keys
 from sources import SourceError
 from store import KINDS, StoreError
 
-from . import _check, _common, _data
+from . import _check, _common, _data, _routing
 
 
 def _duration(text: str) -> float:
@@ -89,6 +89,7 @@ def parser() -> argparse.ArgumentParser:
 
     prune = command("prune", help="delete stored data older than store.retention")
     prune.add_argument("--older-than", type=_duration, help="override the retention (e.g. 2d)")
+    _routing.add_parser(sub, common)
     return top
 
 
@@ -118,6 +119,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _data.prune(config, args.older_than)
     if command == "cycles":
         return _data.cycles(config, args.last, args.json)
+    if command == "alertmanager-config":
+        return _routing.run(args, config)
     if command == "monitors":
         return _list_monitors(config, args.names)
     if command == "repl":
