@@ -17,8 +17,23 @@ KINDS = ("metrics", "logs", "processes")
 _METRIC_KEYS = ("time", "cluster", "host", "service", "role", "name", "value")
 _LOG_KEYS = ("time", "cluster", "host", "service", "role", "level", "message")
 _PROCESS_KEYS = (
-    "time", "cluster", "host", "name", "group", "statename", "state", "start", "stop", "now",
-    "pid", "exitstatus", "spawnerr", "description", "logfile", "stdout_logfile", "stderr_logfile",
+    "time",
+    "cluster",
+    "host",
+    "name",
+    "group",
+    "statename",
+    "state",
+    "start",
+    "stop",
+    "now",
+    "pid",
+    "exitstatus",
+    "spawnerr",
+    "description",
+    "logfile",
+    "stdout_logfile",
+    "stderr_logfile",
 )
 
 
@@ -83,8 +98,12 @@ def _time(obj: Mapping[str, Any]) -> float:
 def _metric(obj: Mapping[str, Any]) -> MetricRow:
     _check_keys(obj, _METRIC_KEYS)
     return MetricRow(
-        time=_time(obj), cluster=_text(obj, "cluster"), host=_text(obj, "host"),
-        service=_text(obj, "service"), role=_text(obj, "role"), name=_text(obj, "name"),
+        time=_time(obj),
+        cluster=_text(obj, "cluster"),
+        host=_text(obj, "host"),
+        service=_text(obj, "service"),
+        role=_text(obj, "role"),
+        name=_text(obj, "name"),
         value=_number(obj, "value"),
     )
 
@@ -92,8 +111,12 @@ def _metric(obj: Mapping[str, Any]) -> MetricRow:
 def _log(obj: Mapping[str, Any]) -> LogRow:
     _check_keys(obj, _LOG_KEYS)
     return LogRow(
-        time=_time(obj), cluster=_text(obj, "cluster"), host=_text(obj, "host"),
-        service=_text(obj, "service"), role=_text(obj, "role"), level=_text(obj, "level", "INFO"),
+        time=_time(obj),
+        cluster=_text(obj, "cluster"),
+        host=_text(obj, "host"),
+        service=_text(obj, "service"),
+        role=_text(obj, "role"),
+        level=_text(obj, "level", "INFO"),
         message=_text(obj, "message"),
     )
 
@@ -104,11 +127,18 @@ def _process(obj: Mapping[str, Any]) -> ProcessState:
     if statename not in PROCESS_STATES:
         raise _Bad(f"field 'statename' must be one of {', '.join(PROCESS_STATES)}, got {statename!r}")
     return ProcessState(
-        time=_time(obj), cluster=_text(obj, "cluster"), host=_text(obj, "host"), name=_text(obj, "name"),
-        statename=statename, group=_text(obj, "group", ""),
+        time=_time(obj),
+        cluster=_text(obj, "cluster"),
+        host=_text(obj, "host"),
+        name=_text(obj, "name"),
+        statename=statename,
+        group=_text(obj, "group", ""),
         state=int(_number(obj, "state", PROCESS_STATES[statename])),
-        start=_number(obj, "start", 0), stop=_number(obj, "stop", 0), pid=int(_number(obj, "pid", 0)),
-        exitstatus=int(_number(obj, "exitstatus", 0)), spawnerr=_text(obj, "spawnerr", ""),
+        start=_number(obj, "start", 0),
+        stop=_number(obj, "stop", 0),
+        pid=int(_number(obj, "pid", 0)),
+        exitstatus=int(_number(obj, "exitstatus", 0)),
+        spawnerr=_text(obj, "spawnerr", ""),
         description=_text(obj, "description", ""),
     )
 

@@ -2,7 +2,9 @@
 
 Metrics are split into ``series`` (one row per service/role/name/cluster/host) and ``points``
 keyed by (series, time), so "latest value per host in the window" is one index seek per
-series instead of a scan over every point of the window.
+series instead of a scan over every point of the window. ``process_current`` keeps each
+process's newest state, so a cycle at the present reads one row per process instead of
+grouping every snapshot of the window; evaluations in the past read ``processes``.
 """
 
 SCHEMA = """
@@ -28,6 +30,13 @@ CREATE TABLE IF NOT EXISTS processes (
     spawnerr TEXT NOT NULL, description TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS processes_by_time ON processes (ts);
+CREATE TABLE IF NOT EXISTS process_current (
+    cluster TEXT NOT NULL, host TEXT NOT NULL, name TEXT NOT NULL, ts REAL NOT NULL,
+    grp TEXT NOT NULL, statename TEXT NOT NULL, state INTEGER NOT NULL,
+    start REAL NOT NULL, stop REAL NOT NULL, pid INTEGER NOT NULL, exitstatus INTEGER NOT NULL,
+    spawnerr TEXT NOT NULL, description TEXT NOT NULL,
+    PRIMARY KEY (cluster, host, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS process_inventory (
     cluster TEXT NOT NULL, host TEXT NOT NULL, name TEXT NOT NULL,
     first_seen REAL NOT NULL, last_seen REAL NOT NULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -75,7 +76,9 @@ class Store:
 
     def write(self, kind: str, records: Sequence) -> int:
         writers: dict[str, Callable[[Sequence], int]] = {
-            "metrics": self.write_metrics, "logs": self.write_logs, "processes": self.write_processes,
+            "metrics": self.write_metrics,
+            "logs": self.write_logs,
+            "processes": self.write_processes,
         }
         return writers[kind](records)
 
@@ -102,11 +105,19 @@ class Store:
             conn.executemany(
                 "INSERT OR IGNORE INTO series (service, role, name, cluster, host) VALUES (?, ?, ?, ?, ?)", missing
             )
+            wanted = set(missing)
             found = {}
-            for key in missing:
-                (found[key],) = conn.execute(
-                    "SELECT id FROM series WHERE service=? AND role=? AND name=? AND cluster=? AND host=?", key
-                ).fetchone()
+            # One read per metric name rather than one per new series: a fleet's first write has
+            # hundreds of thousands of series but only a few dozen names.
+            for service, role, name in {key[:3] for key in missing}:
+                rows = conn.execute(
+                    "SELECT id, cluster, host FROM series WHERE service = ? AND role = ? AND name = ?",
+                    (service, role, name),
+                )
+                for series_id, cluster, host in rows:
+                    key = (service, role, name, cluster, host)
+                    if key in wanted:
+                        found[key] = series_id
             with self._series_lock:
                 self._series.update(found)
         with self._series_lock:
@@ -128,8 +139,47 @@ class Store:
                 "INSERT INTO processes (ts, cluster, host, name, grp, statename, state, start, stop, pid,"
                 " exitstatus, spawnerr, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    (r.time, r.cluster, r.host, r.name, r.group, r.statename, r.state, r.start, r.stop, r.pid,
-                     r.exitstatus, r.spawnerr, r.description)
+                    (
+                        r.time,
+                        r.cluster,
+                        r.host,
+                        r.name,
+                        r.group,
+                        r.statename,
+                        r.state,
+                        r.start,
+                        r.stop,
+                        r.pid,
+                        r.exitstatus,
+                        r.spawnerr,
+                        r.description,
+                    )
+                    for r in rows
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO process_current (cluster, host, name, ts, grp, statename, state, start, stop, pid,"
+                " exitstatus, spawnerr, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (cluster, host, name) DO UPDATE SET ts = excluded.ts, grp = excluded.grp,"
+                " statename = excluded.statename, state = excluded.state, start = excluded.start,"
+                " stop = excluded.stop, pid = excluded.pid, exitstatus = excluded.exitstatus,"
+                " spawnerr = excluded.spawnerr, description = excluded.description WHERE excluded.ts >= ts",
+                (
+                    (
+                        r.cluster,
+                        r.host,
+                        r.name,
+                        r.time,
+                        r.group,
+                        r.statename,
+                        r.state,
+                        r.start,
+                        r.stop,
+                        r.pid,
+                        r.exitstatus,
+                        r.spawnerr,
+                        r.description,
+                    )
                     for r in rows
                 ),
             )
@@ -148,6 +198,7 @@ class Store:
             removed["metrics"] = conn.execute("DELETE FROM points WHERE ts < ?", (before,)).rowcount
             removed["logs"] = conn.execute("DELETE FROM logs WHERE ts < ?", (before,)).rowcount
             removed["processes"] = conn.execute("DELETE FROM processes WHERE ts < ?", (before,)).rowcount
+            conn.execute("DELETE FROM process_current WHERE ts < ?", (before,))
             conn.execute("DELETE FROM process_inventory WHERE last_seen < ?", (before,))
         return removed
 
@@ -161,7 +212,13 @@ class Store:
         return self._connection().execute(sql, params).fetchall()
 
     def aggregate_values(
-        self, aggregate: str, service: str, role: str, name: str, start: float, end: float,
+        self,
+        aggregate: str,
+        service: str,
+        role: str,
+        name: str,
+        start: float,
+        end: float,
         clusters: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """(cluster, value): ``aggregate`` over the hosts' latest values in ``(start, end]``."""
@@ -171,32 +228,49 @@ class Store:
         return self._connection().execute(sql, params).fetchall()
 
     def log_counts(
-        self, service: str, role: str, pattern: str, start: float, end: float, by_host: bool = True,
+        self,
+        service: str,
+        role: str,
+        pattern: str,
+        start: float,
+        end: float,
+        by_host: bool = True,
         clusters: Sequence[str] | None = None,
     ) -> list[tuple[str, str | None, int]]:
         """(cluster, host or None, count) of the log lines of a role matching ``pattern``."""
         group = "cluster, host" if by_host else "cluster"
         host = "host" if by_host else "NULL"
+        literal = max(re.split(r"[*?]", pattern), key=len)
+        literal = literal if literal.isascii() else ""  # LIKE folds the case of ASCII letters only
+        # LIKE (case-insensitive for ASCII, like the pattern) drops most lines before Python sees them.
+        prefilter = " AND message LIKE ? ESCAPE '\\'" if literal else ""
         sql = (
             f"SELECT cluster, {host}, COUNT(*) FROM logs WHERE service = ? AND role = ? AND ts > ? AND ts <= ?"
-            f"{_in_clusters(clusters)} AND khp_match(?, message) GROUP BY {group} ORDER BY {group}"
+            f"{_in_clusters(clusters)}{prefilter} AND khp_match(?, message) GROUP BY {group} ORDER BY {group}"
         )
-        params = [service, role, start, end, *(clusters or ()), pattern]
+        like = "%" + literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params = [service, role, start, end, *(clusters or ()), *([like] if literal else []), pattern]
         return self._connection().execute(sql, params).fetchall()
 
     def process_states(self, start: float, end: float, clusters: Sequence[str] | None = None) -> list[ProcessState]:
         """The latest state in ``(start, end]`` of every process, sorted by cluster, host, name."""
+        conn = self._connection()
+        (newest,) = conn.execute(
+            f"SELECT MAX(ts) FROM process_current WHERE ts > ?{_in_clusters(clusters)}", [start, *(clusters or ())]
+        ).fetchone()
+        if newest is None or newest <= end:  # nothing newer than the window: the current states are the answer
+            sql = (
+                "SELECT ts, cluster, host, name, grp, statename, state, start, stop, pid, exitstatus, spawnerr,"
+                f" description FROM process_current WHERE ts > ? AND ts <= ?{_in_clusters(clusters)}"
+                " ORDER BY cluster, host, name"
+            )
+            return _states(conn.execute(sql, [start, end, *(clusters or ())]).fetchall())
         sql = (
             "SELECT MAX(ts), cluster, host, name, grp, statename, state, start, stop, pid, exitstatus, spawnerr,"
             f" description FROM processes WHERE ts > ? AND ts <= ?{_in_clusters(clusters)}"
             " GROUP BY cluster, host, name ORDER BY cluster, host, name"
         )
-        rows = self._connection().execute(sql, [start, end, *(clusters or ())]).fetchall()
-        return [
-            ProcessState(time=r[0], cluster=r[1], host=r[2], name=r[3], group=r[4], statename=r[5], state=r[6],
-                         start=r[7], stop=r[8], pid=r[9], exitstatus=r[10], spawnerr=r[11], description=r[12])
-            for r in rows
-        ]
+        return _states(conn.execute(sql, [start, end, *(clusters or ())]).fetchall())
 
     def process_inventory(
         self, start: float, end: float, clusters: Sequence[str] | None = None
@@ -223,6 +297,27 @@ class Store:
         }
 
 
+def _states(rows: Sequence[Sequence]) -> list[ProcessState]:
+    return [
+        ProcessState(
+            time=r[0],
+            cluster=r[1],
+            host=r[2],
+            name=r[3],
+            group=r[4],
+            statename=r[5],
+            state=r[6],
+            start=r[7],
+            stop=r[8],
+            pid=r[9],
+            exitstatus=r[10],
+            spawnerr=r[11],
+            description=r[12],
+        )
+        for r in rows
+    ]
+
+
 def _in_clusters(clusters: Sequence[str] | None) -> str:
     if clusters is None:
         return ""
@@ -236,7 +331,8 @@ def _latest_sql(
         "SELECT cluster, host, value FROM (SELECT s.cluster AS cluster, s.host AS host,"
         " (SELECT p.value FROM points p WHERE p.series = s.id AND p.ts > ? AND p.ts <= ?"
         "  ORDER BY p.ts DESC LIMIT 1) AS value"
-        f" FROM series s WHERE s.service = ? AND s.role = ? AND s.name = ?{_in_clusters(clusters).replace('cluster', 's.cluster')})"
+        " FROM series s WHERE s.service = ? AND s.role = ? AND s.name = ?"
+        f"{_in_clusters(clusters).replace('cluster', 's.cluster')})"
         " WHERE value IS NOT NULL ORDER BY cluster, host"
     )
     return sql, [start, end, service, role, name, *(clusters or ())]

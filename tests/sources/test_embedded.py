@@ -109,7 +109,7 @@ def test_a_failing_log_count_is_a_source_error(filled: Store) -> None:
 
 
 def test_failing_process_queries_are_source_errors(filled: Store) -> None:
-    _break(filled, "processes")
+    _break(filled, "process_current")
     _break(filled, "process_inventory")
     processes = EmbeddedProcesses(filled)
     with pytest.raises(SourceError, match="embedded store: process states: "):
