@@ -9,9 +9,10 @@ from typing import Any
 from configuration import Config, ConfigError
 from store import Store
 
+from ._druid import druid_metrics
+from ._elasticsearch import elasticsearch_logs
 from ._embedded import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses
 from ._model import LogSource, MetricSource, ProcessSource
-from ._elasticsearch import elasticsearch_logs
 from ._prometheus import prometheus_metrics
 
 Factory = Callable[[Config, Any], Any]
@@ -26,6 +27,7 @@ SOURCE_TYPES: dict[str, dict[str, Factory]] = {
     "metrics": {
         "embedded": lambda config, store: EmbeddedMetrics(_store(config, store)),
         "prometheus": prometheus_metrics,
+        "druid": druid_metrics,
     },
     "logs": {
         "embedded": lambda config, store: EmbeddedLogs(_store(config, store)),
@@ -47,9 +49,7 @@ class Sources:
 def open_sources(config: Config, store: Store | None = None) -> Sources:
     """Build the sources ``config`` names; an unknown type is a ``ConfigError`` listing the known ones."""
     shared = store
-    if shared is None and any(
-        getattr(config.sources, kind).type == "embedded" for kind in SOURCE_TYPES
-    ):
+    if shared is None and any(getattr(config.sources, kind).type == "embedded" for kind in SOURCE_TYPES):
         shared = Store(config.store.path)
     built = {}
     for kind, types in SOURCE_TYPES.items():
