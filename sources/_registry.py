@@ -14,6 +14,7 @@ from ._elasticsearch import elasticsearch_logs
 from ._embedded import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses
 from ._model import LogSource, MetricSource, ProcessSource
 from ._prometheus import prometheus_metrics
+from ._supervisor import supervisor_processes
 
 Factory = Callable[[Config, Any], Any]
 
@@ -33,7 +34,10 @@ SOURCE_TYPES: dict[str, dict[str, Factory]] = {
         "embedded": lambda config, store: EmbeddedLogs(_store(config, store)),
         "elasticsearch": elasticsearch_logs,
     },
-    "processes": {"embedded": lambda config, store: EmbeddedProcesses(_store(config, store))},
+    "processes": {
+        "embedded": lambda config, store: EmbeddedProcesses(_store(config, store)),
+        "supervisor": supervisor_processes,
+    },
 }
 
 

@@ -9,11 +9,13 @@ Usage::
 
 It writes ``supervisord.conf`` with ``[inet_http_server]`` (username and password),
 ``[rpcinterface:supervisor]`` and ``[supervisorctl]``, starts ``supervisord -n``, waits until its
-XML-RPC answers, and on leaving stops it and its programs.
+XML-RPC answers, and on leaving stops it and its programs. Tests are skipped, naming the
+package, when PyPI's ``supervisor`` is not installed in this Python.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import subprocess
 import sys
@@ -24,6 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+MISSING = (
+    None
+    if importlib.util.find_spec("supervisor") is not None
+    else "supervisor is not installed in this Python (PyPI package 'supervisor': pip install supervisor)"
+)
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,11 @@ class Supervisord:
     @property
     def log(self) -> str:
         """supervisord's own log and its console output, for failure messages."""
-        texts = [path.read_text(errors="replace") for path in (self.directory / "supervisord.log",
-                 self.directory / "console.log") if path.exists()]
+        texts = [
+            path.read_text(errors="replace")
+            for path in (self.directory / "supervisord.log", self.directory / "console.log")
+            if path.exists()
+        ]
         return "\n".join(texts)[-4000:]
 
     def __enter__(self) -> Supervisord:
@@ -101,6 +114,8 @@ class Supervisord:
 
     def start(self) -> None:
         """Write the config and start supervisord; ``wait_ready`` waits until it answers."""
+        if MISSING:
+            pytest.skip(MISSING)
         (self.directory / "logs").mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         config = self.directory / "supervisord.conf"
@@ -109,7 +124,10 @@ class Supervisord:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "supervisor.supervisord", "-n", "-c", str(config)],
-                cwd=self.directory, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+                cwd=self.directory,
+                stdin=subprocess.DEVNULL,
+                stdout=console,
+                stderr=subprocess.STDOUT,
             )
         finally:
             console.close()
@@ -147,11 +165,16 @@ class Supervisord:
         ours = self.call("supervisor.getIdentification") == self.identifier
         return ours and self.call("supervisor.getState")["statename"] == "RUNNING"
 
+    def terminate(self) -> None:
+        """Ask supervisord to stop, without waiting: to stop several at once, terminate each, then ``stop``."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
     def stop(self, timeout: float = 20.0) -> None:
         """Stop supervisord (it stops its programs first); kill it if it takes longer than ``timeout``."""
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.terminate()
+        self.terminate()
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -184,7 +207,8 @@ class Supervisord:
         rpc = (
             "[rpcinterface:supervisor]\n"
             "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
-            if self.rpcinterface else ""
+            if self.rpcinterface
+            else ""
         )
         return (
             f"[supervisord]\nnodaemon=true\nloglevel=info\nidentifier={self.identifier}\n"
