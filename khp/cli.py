@@ -22,7 +22,7 @@ from evaluator import EvaluatorError, discover_monitors, select, threshold_keys
 from sources import SourceError
 from store import KINDS, StoreError
 
-from . import _check, _common, _data, _routing
+from . import _check, _common, _data, _routing, _silences
 
 
 def _duration(text: str) -> float:
@@ -90,6 +90,7 @@ def parser() -> argparse.ArgumentParser:
     prune = command("prune", help="delete stored data older than store.retention")
     prune.add_argument("--older-than", type=_duration, help="override the retention (e.g. 2d)")
     _routing.add_parser(sub, common)
+    _silences.add_parsers(sub, common)
     return top
 
 
@@ -107,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     config = _common.load(getattr(args, "config", None))
     command = args.command
+    if command in _silences.COMMANDS:
+        return _silences.run(args, config)
     if command == "check":
         rt = _common.runtime(config, args.monitor)
         return _check.check(rt, _common.time_option(args.at), _common.check_clusters(config, args.cluster), args.json)
