@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from configuration import format_time
-from evaluator import CycleResult, Problem, diff_problems
+from evaluator import CycleResult, Problem
 from store import CycleLog
 
 from ._common import Runtime, eprint
@@ -57,28 +57,22 @@ def run(
     clock: Callable[[], float] = time.time,
 ) -> int:
     """Evaluate every ``evaluation.interval`` until stopped (SIGINT/SIGTERM) or ``cycles`` ran."""
+    from ._pipeline import Pipeline
+
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    log = CycleLog(rt.config.store.path)
     interval = rt.config.evaluation.interval
-    active: dict = {}
     last_prune = 0.0
     done = 0
-    with rt.evaluator() as evaluator:
+    with Pipeline(rt.config, output) as pipeline, rt.evaluator() as evaluator:
         while not stop.is_set():
             started = clock()
-            result = evaluator.cycle(clusters=clusters)
-            log.append(result.record.as_dict())
-            changes = diff_problems(active, result.problems, result.failed_monitors)
-            active = changes.active
-            for line in transition_lines(changes.new, changes.resolved):
-                output(line)
-            eprint(summary(result))
+            pipeline.after_cycle(evaluator.cycle(clusters=clusters))
             if rt.store is not None and started - last_prune >= PRUNE_EVERY:
                 cutoff = started - rt.config.store.retention
                 rt.store.prune(cutoff)
-                log.prune(cutoff)
+                pipeline.log.prune(cutoff)
                 last_prune = started
             done += 1
             if cycles is not None and done >= cycles:

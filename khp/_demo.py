@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from configuration import Config, StoreConfig, format_duration, format_time
-from evaluator import Evaluator, diff_problems, discover_monitors
+from evaluator import Evaluator, discover_monitors
 from simulator import Fleet, simulate
 from sources import open_sources
 from store import Store
 
-from ._check import summary, transition_lines
 from ._common import eprint
+from ._pipeline import Pipeline
 
 
 def simulate_command(
@@ -83,17 +83,13 @@ def demo(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    active: dict = {}
     done = 0
-    with Evaluator(config, open_sources(config, store), monitors) as evaluator:
+    with (
+        Pipeline(config, output, stamp=True) as pipeline,
+        Evaluator(config, open_sources(config, store), monitors) as evaluator,
+    ):
         while not stop.is_set():
-            result = evaluator.cycle(at=now)
-            changes = diff_problems(active, result.problems, result.failed_monitors)
-            active = changes.active
-            stamp = format_time(now)[11:16]
-            for line in transition_lines(changes.new, changes.resolved):
-                output(f"{stamp} {line}")
-            eprint(f"{stamp} {summary(result)}")
+            pipeline.after_cycle(evaluator.cycle(at=now))
             done += 1
             if cycles is not None and done >= cycles:
                 break
@@ -104,5 +100,5 @@ def demo(
             store.write_metrics(batch.metrics)
             store.write_logs(batch.logs)
             store.write_processes(batch.processes)
-    output(f"demo stopped after {done} cycles; {len(active)} problems active")
+    output(f"demo stopped after {done} cycles; {len(pipeline.active)} problems active")
     return 0

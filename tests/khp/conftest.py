@@ -19,6 +19,7 @@ def project(tmp_path: Path) -> Path:
             store: var/khp.db
             monitors: [monitors]
             evaluation: {interval: 1s, window: 10m, pending: 5m, monitor_timeout: 5s}
+            exporter: {listen: "127.0.0.1:0"}
             thresholds:
               druid_slot_used_percent: {warning: 45, critical: 90}
             clusters_dir: clusters

@@ -146,3 +146,37 @@ def test_prune_removes_data_older_than_the_retention(project: Path) -> None:
     result = khp(project, "prune", "--older-than", "1h")
     assert result.returncode == 0, result.stderr
     assert "removed 6 metrics" in result.stdout
+
+
+def test_run_serves_metrics_while_it_loops(project: Path) -> None:
+    loaded(project)
+    result = khp(project, "run", "--cycles", "1")
+    assert result.returncode == 0, result.stderr
+    assert "serving metrics on http://127.0.0.1:" in result.stderr
+
+
+def test_demo_simulates_and_evaluates_minute_by_minute(project: Path) -> None:
+    bundled = project / "khp.yml"
+    bundled.write_text(bundled.read_text().replace("monitors: [monitors]", "monitors: [bundled]"))
+    shipped = (Path(__file__).parents[2] / "khp.yml").read_text()
+    thresholds = shipped[shipped.index("thresholds:") : shipped.index("clusters_dir:")]
+    text = bundled.read_text()
+    bundled.write_text(text[: text.index("thresholds:")] + thresholds + "clusters_dir: clusters\n")
+    result = khp(
+        project,
+        "demo",
+        "--clusters",
+        "4",
+        "--cycles",
+        "3",
+        "--tick",
+        "0",
+        "--fault-rate",
+        "20",
+        "--store",
+        str(project / "var" / "demo.db"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("problems (") == 3
+    assert "demo stopped after 3 cycles" in result.stdout
+    assert "+ " in result.stdout  # with this many faults something appears
