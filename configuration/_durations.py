@@ -41,7 +41,7 @@ def parse_duration(text: str | int | float) -> float:
 
 def format_duration(seconds: float) -> str:
     """The short form of ``seconds``: ``600`` -> ``'10m'``, ``5400`` -> ``'1h30m'``."""
-    rest = int(round(seconds))
+    rest = round(seconds)
     if rest == 0:
         return "0s"
     parts = []

@@ -14,14 +14,14 @@ from ._model import (
     LEVELS,
     AlertmanagerConfig,
     ClusterConfig,
+    Config,
+    EvaluationConfig,
     ExporterConfig,
+    InventoryConfig,
+    LinksConfig,
     RouteTimings,
     RoutingConfig,
     SilencesConfig,
-    Config,
-    EvaluationConfig,
-    InventoryConfig,
-    LinksConfig,
     SourceConfig,
     SourcesConfig,
     StoreConfig,
@@ -30,9 +30,21 @@ from ._model import (
 )
 from ._reader import Section
 
+COMPONENT_SECTIONS = ("receiver", "history", "console")
 _TOP_KEYS = (
-    "sources", "store", "monitors", "evaluation", "inventory", "alertmanager", "routing", "silences", "exporter",
-    "links", "thresholds", "clusters_dir",
+    "sources",
+    "store",
+    "monitors",
+    "evaluation",
+    "inventory",
+    "alertmanager",
+    "routing",
+    "silences",
+    "exporter",
+    "links",
+    "thresholds",
+    "clusters_dir",
+    *COMPONENT_SECTIONS,
 )
 _CLUSTER_KEYS = ("thresholds", "channels", "pending", "hosts", "routing")
 _TIMINGS = ("group_wait", "group_interval", "repeat_interval")
@@ -72,6 +84,7 @@ def load_config(path: str | Path) -> Config:
         silences=_silences(top.section("silences")),
         exporter=_exporter(top.section("exporter")),
         links=_links(top.section("links")),
+        components=_frozen({name: _frozen(top.section(name).data) for name in COMPONENT_SECTIONS}),
         thresholds=_frozen(thresholds),
         clusters=_frozen(clusters),
     )
@@ -193,9 +206,7 @@ def _alertmanager(section: Section) -> AlertmanagerConfig:
 
 def _timings(section: Section, defaults: RouteTimings) -> RouteTimings:
     section.only(_TIMINGS)
-    values = {
-        key: section.duration(key, 0) if section.has(key) else getattr(defaults, key) for key in _TIMINGS
-    }
+    values = {key: section.duration(key, 0) if section.has(key) else getattr(defaults, key) for key in _TIMINGS}
     return RouteTimings(**values)
 
 
@@ -220,7 +231,9 @@ def _channels(section: Section) -> Mapping[str, tuple[str, ...]]:
             targets = section.strings(level)
             for index, target in enumerate(targets):
                 if ":" not in target:
-                    raise section.error(f"{level}[{index}]", f"expected 'channel:target' like 'kakaowork:12345', got {target!r}")
+                    raise section.error(
+                        f"{level}[{index}]", f"expected 'channel:target' like 'kakaowork:12345', got {target!r}"
+                    )
             rooms[level] = targets
     return _frozen(rooms)
 
@@ -265,7 +278,9 @@ def _thresholds(section: Section) -> dict[str, Threshold]:
             raise section.error(str(key), "a threshold key is a name of letters, digits and _")
         entry = section.section(key)
         entry.only(LEVELS)
-        thresholds[key] = Threshold(warning=_threshold_value(entry, "warning"), critical=_threshold_value(entry, "critical"))
+        thresholds[key] = Threshold(
+            warning=_threshold_value(entry, "warning"), critical=_threshold_value(entry, "critical")
+        )
     return thresholds
 
 

@@ -136,7 +136,11 @@ class ClusterConfig:
 
 @dataclass(frozen=True)
 class Config:
-    """Everything khp reads from ``khp.yml`` and the cluster files."""
+    """Everything khp reads from ``khp.yml`` and the cluster files.
+
+    ``components`` holds the sections that a component reads into its own frozen settings at
+    start (``receiver``, ``history``, ``console``), each with errors naming this file and key.
+    """
 
     file: str = ""
     sources: SourcesConfig = SourcesConfig()
@@ -149,6 +153,7 @@ class Config:
     silences: SilencesConfig = SilencesConfig()
     exporter: ExporterConfig = ExporterConfig()
     links: LinksConfig = LinksConfig()
+    components: Mapping[str, Mapping[str, object]] = field(default_factory=_frozen)
     thresholds: Mapping[str, Threshold] = field(default_factory=_frozen)
     clusters: Mapping[str, ClusterConfig] = field(default_factory=_frozen)
 

@@ -31,8 +31,7 @@ def parse_time(value: str | int | float, now: float | None = None) -> float:
         parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise ValueError(
-            f"{value!r} is not a time; write ISO-8601 ('2026-11-29T10:00:00Z'), epoch seconds, "
-            "'now' or 'now-2h'"
+            f"{value!r} is not a time; write ISO-8601 ('2026-11-29T10:00:00Z'), epoch seconds, 'now' or 'now-2h'"
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)

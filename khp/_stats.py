@@ -20,7 +20,7 @@ from history import Figures, HistoryError, Statistics, open_history, statistics
 
 from ._common import UsageError
 
-COLUMNS = ("detected", "healed", "fired", "resolved", "open", "notified", "share", "failed", "median heal")
+COLUMNS = ("detected", "healed", "fired", "resolved", "open", "notified", "% notified", "failed", "median heal")
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
