@@ -20,7 +20,9 @@ class Changes:
     kept: list[Problem]
 
 
-def diff_problems(previous: Mapping[Key, Problem], current: Iterable[Problem], failed_monitors: Iterable[str]) -> Changes:
+def diff_problems(
+    previous: Mapping[Key, Problem], current: Iterable[Problem], failed_monitors: Iterable[str]
+) -> Changes:
     """Compare a cycle's problems with the last known set.
 
     Problems of a monitor that failed this cycle are kept as they were: missing data never

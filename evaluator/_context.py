@@ -29,8 +29,10 @@ class RolePath:
     def parse(cls, path: str, what: str = "metric") -> RolePath:
         parts = path.split("/", 2) if isinstance(path, str) else []
         if len(parts) != 3 or not all(parts):
-            raise DslError(f"{path!r} is not a {what} path; write 'service/role/{'pattern' if what == 'log' else 'name'}',"
-                           " for example 'kudu/tserver/server.tablets_num_running'")
+            raise DslError(
+                f"{path!r} is not a {what} path; write 'service/role/{'pattern' if what == 'log' else 'name'}',"
+                " for example 'kudu/tserver/server.tablets_num_running'"
+            )
         return cls(*parts)
 
 
@@ -66,8 +68,13 @@ class EvaluationContext:
         parsed = RolePath.parse(path)
         start = self.at - (self.window if window is None else window)
         query = MetricQuery(
-            service=parsed.service, role=parsed.role, name=parsed.rest,
-            start=start, end=self.at, aggregate=aggregate, clusters=self.clusters,
+            service=parsed.service,
+            role=parsed.role,
+            name=parsed.rest,
+            start=start,
+            end=self.at,
+            aggregate=aggregate,
+            clusters=self.clusters,
         )
         return self.queries.submit("metrics", query, lambda: self.sources.metrics.query(query))
 
@@ -76,8 +83,13 @@ class EvaluationContext:
             raise DslError(f"by={by!r}: count log lines by 'host' or 'cluster'")
         parsed = RolePath.parse(path, "log")
         query = LogQuery(
-            service=parsed.service, role=parsed.role, pattern=parsed.rest,
-            start=self.at - period, end=self.at, by=by, clusters=self.clusters,
+            service=parsed.service,
+            role=parsed.role,
+            pattern=parsed.rest,
+            start=self.at - period,
+            end=self.at,
+            by=by,
+            clusters=self.clusters,
         )
         return self.queries.submit("logs", query, lambda: self.sources.logs.count(query))
 
@@ -100,7 +112,9 @@ class EvaluationContext:
 
     def unreachable(self) -> Future[Sequence[tuple[str, str, str]]]:
         query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)
-        return self.queries.submit("processes", ("unreachable", query), lambda: self.sources.processes.unreachable(query))
+        return self.queries.submit(
+            "processes", ("unreachable", query), lambda: self.sources.processes.unreachable(query)
+        )
 
     def inventory(self) -> Future[Inventory]:
         query = ProcessQuery(start=self.at - self.config.inventory.window, end=self.at, clusters=self.clusters)

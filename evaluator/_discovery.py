@@ -59,7 +59,8 @@ def monitors_in_directory(directory: Path) -> list[type[Monitor]]:
 
 def monitors_in_module(module: ModuleType) -> list[type[Monitor]]:
     return [
-        cls for _name, cls in inspect.getmembers(module, inspect.isclass)
+        cls
+        for _name, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, Monitor) and cls.__module__ == module.__name__ and not inspect.isabstract(cls)
     ]
 
@@ -104,7 +105,8 @@ def select(monitors: Iterable[type[Monitor]], names: Iterable[str]) -> list[type
     for name in names:
         wanted = name.lower()
         match = [
-            m for m in monitors
+            m
+            for m in monitors
             if m.monitor_name().lower() == wanted or m.__module__.rsplit(".", 1)[-1].lower() == wanted
         ]
         if not match:

@@ -1,9 +1,9 @@
 """Errors of the evaluator::
 
-    EvaluatorError
-     +-- MonitorLoadError     a monitor module cannot be imported or uses an unknown threshold
-     +-- ThresholdError       a threshold key that the configuration does not define
-     +-- DslError             a metric path or argument the DSL cannot read
+EvaluatorError
+ +-- MonitorLoadError     a monitor module cannot be imported or uses an unknown threshold
+ +-- ThresholdError       a threshold key that the configuration does not define
+ +-- DslError             a metric path or argument the DSL cannot read
 """
 
 from __future__ import annotations

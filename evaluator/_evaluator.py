@@ -36,8 +36,13 @@ class MonitorRecord:
     error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "seconds": round(self.seconds, 6), "problems": self.problems,
-                "queries": self.queries, "error": self.error}
+        return {
+            "status": self.status,
+            "seconds": round(self.seconds, 6),
+            "problems": self.problems,
+            "queries": self.queries,
+            "error": self.error,
+        }
 
 
 @dataclass
@@ -56,7 +61,9 @@ class CycleRecord:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "at": self.at, "started": self.started, "seconds": round(self.seconds, 6),
+            "at": self.at,
+            "started": self.started,
+            "seconds": round(self.seconds, 6),
             "monitors": {name: record.as_dict() for name, record in sorted(self.monitors.items())},
             "queries": self.queries.as_dict(),
         }
@@ -139,8 +146,11 @@ class Evaluator:
                 previous = self._still_running.get(name)
                 if previous is not None and previous[0].is_alive():
                     record.monitors[name] = MonitorRecord(name, "skipped", error="still running since an earlier cycle")
-                    problems.append(self._failure(monitor, MONITOR_TIMED_OUT,
-                                                  f"still running, started {time.time() - previous[1]:.0f}s ago"))
+                    problems.append(
+                        self._failure(
+                            monitor, MONITOR_TIMED_OUT, f"still running, started {time.time() - previous[1]:.0f}s ago"
+                        )
+                    )
                     continue
                 running[name] = time.perf_counter()
                 thread = threading.Thread(
@@ -159,10 +169,12 @@ class Evaluator:
                     if now - began >= timeout:
                         del running[name]
                         monitor = by_name[name]
-                        record.monitors[name] = MonitorRecord(name, "timeout", seconds=now - began,
-                                                              error=f"did not finish within {timeout:g}s")
-                        problems.append(self._failure(monitor, MONITOR_TIMED_OUT,
-                                                      f"did not finish within {timeout:g}s"))
+                        record.monitors[name] = MonitorRecord(
+                            name, "timeout", seconds=now - began, error=f"did not finish within {timeout:g}s"
+                        )
+                        problems.append(
+                            self._failure(monitor, MONITOR_TIMED_OUT, f"did not finish within {timeout:g}s")
+                        )
                 continue
             if name not in running:
                 continue  # it finished after it was given up on; its result is not trusted
@@ -198,9 +210,18 @@ class Evaluator:
     def _failure(self, monitor: type[Monitor], check: str, message: str) -> Problem:
         severity = "critical" if check == SOURCE_UNAVAILABLE else "warning"
         return Problem(
-            check=check, monitor=monitor.monitor_name(), cluster=None, host=None, severity=severity,
-            value=None, compare=None, threshold=None, description=message, source=_source_of(monitor, self.config),
-            service="khp", pending=0.0,
+            check=check,
+            monitor=monitor.monitor_name(),
+            cluster=None,
+            host=None,
+            severity=severity,
+            value=None,
+            compare=None,
+            threshold=None,
+            description=message,
+            source=_source_of(monitor, self.config),
+            service="khp",
+            pending=0.0,
         )
 
 

@@ -164,7 +164,8 @@ class Monitor(abc.ABC):
         wanted_role = parse_role(role) if role is not None else None
         states = _states(state)
         return [
-            process for process in self.context.process_states().result()
+            process
+            for process in self.context.process_states().result()
             if (wanted_role is None or self.context.role_of(process.name) == wanted_role)
             and (states is None or process.statename in states)
         ]
@@ -190,9 +191,7 @@ class Monitor(abc.ABC):
         """The hosts that run ``role`` by the inventory, each with value 1."""
         role = parse_role(role)
         inventory = self.context.inventory()
-        return Vector(
-            lambda: [Element(c, h, 1.0) for c, h in inventory.result().hosts_with(role)], f"hosts({role!r})"
-        )
+        return Vector(lambda: [Element(c, h, 1.0) for c, h in inventory.result().hosts_with(role)], f"hosts({role!r})")
 
     def host_count(self, role: str) -> Vector:
         """Per cluster that has ``role``, how many of its hosts run it by the inventory."""
@@ -249,7 +248,9 @@ class Monitor(abc.ABC):
             for (cluster, host), expected in inventory.result().configured.items():
                 missing = sorted(expected - present[(cluster, host)])
                 if missing:
-                    out.append(Element(cluster, host, float(len(missing)), detail="no process for " + ", ".join(missing)))
+                    out.append(
+                        Element(cluster, host, float(len(missing)), detail="no process for " + ", ".join(missing))
+                    )
             return out
 
         return Vector(find, "missing_roles()")
@@ -297,7 +298,9 @@ class Monitor(abc.ABC):
         levels = [(level, v) for level, v in (("warning", warning), ("critical", critical)) if v is not None]
         for severity, vector in levels:  # check both before keeping either: a bad call emits nothing
             if not isinstance(vector, Vector):
-                raise DslError(f"emit({name!r}): {severity}= takes a vector (a comparison), got {type(vector).__name__}")
+                raise DslError(
+                    f"emit({name!r}): {severity}= takes a vector (a comparison), got {type(vector).__name__}"
+                )
         for severity, vector in levels:
             self._emits.append(
                 _Emit(name, severity, vector, description, wait, caller.f_code.co_filename, caller.f_lineno)
@@ -314,10 +317,18 @@ class Monitor(abc.ABC):
                 if element.detail:
                     description = f"{description} ({element.detail})" if description else element.detail
                 problem = Problem(
-                    check=emit.check, monitor=self.monitor_name(), cluster=element.cluster, host=element.host,
-                    severity=emit.severity, value=element.value, compare=element.compare,
-                    threshold=element.threshold, description=description, source=source,
-                    service=self.service_name(), pending=self._pending(emit, element.cluster),
+                    check=emit.check,
+                    monitor=self.monitor_name(),
+                    cluster=element.cluster,
+                    host=element.host,
+                    severity=emit.severity,
+                    value=element.value,
+                    compare=element.compare,
+                    threshold=element.threshold,
+                    description=description,
+                    source=source,
+                    service=self.service_name(),
+                    pending=self._pending(emit, element.cluster),
                 )
                 found.setdefault(problem.key, problem)
         return list(found.values())

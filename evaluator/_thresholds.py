@@ -19,7 +19,9 @@ class Thresholds(ThresholdLike):
         if key not in config.thresholds:
             known = ", ".join(sorted(config.thresholds)) or "none"
             where = f"{monitor} uses " if monitor else ""
-            raise ThresholdError(f"{where}threshold {key!r}, which {config.file or 'khp.yml'} does not define; defined: {known}")
+            raise ThresholdError(
+                f"{where}threshold {key!r}, which {config.file or 'khp.yml'} does not define; defined: {known}"
+            )
         self.config = config
         self.key = key
         self.level = level

@@ -13,9 +13,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Union
-
-Number = Union[int, float]
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,12 @@ class ThresholdLike:
 
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
@@ -107,8 +110,12 @@ class Vector:
 
     # -- arithmetic ---------------------------------------------------------------------------
 
-    def _arith(self, other: object, fn: Callable[[float, float], float | None], symbol: str, reflected: bool = False) -> Vector:
-        label = f"({self.label} {symbol} {_label(other)})" if not reflected else f"({_label(other)} {symbol} {self.label})"
+    def _arith(
+        self, other: object, fn: Callable[[float, float], float | None], symbol: str, reflected: bool = False
+    ) -> Vector:
+        label = (
+            f"({self.label} {symbol} {_label(other)})" if not reflected else f"({_label(other)} {symbol} {self.label})"
+        )
         if isinstance(other, Vector):
             return Vector(lambda: _join(self.elements, other.elements, fn), label)
         if isinstance(other, (int, float)) and not isinstance(other, bool):
@@ -198,7 +205,10 @@ class Vector:
         """Elements of the left side whose labels the right side also has (joined as in arithmetic)."""
         if not isinstance(other, Vector):
             return NotImplemented
-        return Vector(lambda: _join(self.elements, other.elements, lambda a, b: a, keep_left=True), f"({self.label} & {other.label})")
+        return Vector(
+            lambda: _join(self.elements, other.elements, lambda a, b: a, keep_left=True),
+            f"({self.label} & {other.label})",
+        )
 
 
 def _label(other: object) -> str:
@@ -248,7 +258,10 @@ def _pairs(left: Sequence[Element], right: Sequence[Element]) -> Iterator[tuple[
 
 
 def _join(
-    left: Sequence[Element], right: Sequence[Element], fn: Callable[[float, float], float | None], keep_left: bool = False
+    left: Sequence[Element],
+    right: Sequence[Element],
+    fn: Callable[[float, float], float | None],
+    keep_left: bool = False,
 ) -> list[Element]:
     out = []
     for lhs, rhs, host in _pairs(left, right):
@@ -263,7 +276,10 @@ def _join(
 
 
 def _filter(
-    elements: Sequence[Element], limit_of: Callable[[str], float | None], test: Callable[[float, float], bool], symbol: str
+    elements: Sequence[Element],
+    limit_of: Callable[[str], float | None],
+    test: Callable[[float, float], bool],
+    symbol: str,
 ) -> list[Element]:
     out = []
     for e in elements:

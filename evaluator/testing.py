@@ -62,23 +62,46 @@ class Row:
 def metric(path: str, value: float, cluster: str = "alpha", host: str = "host1", ago: str | float = "1m") -> Row:
     """A metric value of ``service/role/name`` on a host."""
     parsed = RolePath.parse(path)
-    return Row("metrics", {"cluster": cluster, "host": host, "service": parsed.service, "role": parsed.role,
-                           "name": parsed.rest, "value": float(value)}, parse_duration(ago))
+    return Row(
+        "metrics",
+        {
+            "cluster": cluster,
+            "host": host,
+            "service": parsed.service,
+            "role": parsed.role,
+            "name": parsed.rest,
+            "value": float(value),
+        },
+        parse_duration(ago),
+    )
 
 
-def log(path: str, message: str, cluster: str = "alpha", host: str = "host1", level: str = "WARN",
-        ago: str | float = "1m") -> Row:
+def log(
+    path: str, message: str, cluster: str = "alpha", host: str = "host1", level: str = "WARN", ago: str | float = "1m"
+) -> Row:
     """A log line of ``service/role`` (the last part of ``path`` is ignored, so a pattern reads well)."""
     service, role = path.split("/")[:2]
-    return Row("logs", {"cluster": cluster, "host": host, "service": service, "role": role, "level": level,
-                        "message": message}, parse_duration(ago))
+    return Row(
+        "logs",
+        {"cluster": cluster, "host": host, "service": service, "role": role, "level": level, "message": message},
+        parse_duration(ago),
+    )
 
 
-def process(name: str, statename: str = "RUNNING", cluster: str = "alpha", host: str = "host1",
-            spawnerr: str = "", ago: str | float = "1m") -> Row:
+def process(
+    name: str,
+    statename: str = "RUNNING",
+    cluster: str = "alpha",
+    host: str = "host1",
+    spawnerr: str = "",
+    ago: str | float = "1m",
+) -> Row:
     """A Supervisor process state on a host."""
-    return Row("processes", {"cluster": cluster, "host": host, "name": name, "statename": statename,
-                             "spawnerr": spawnerr}, parse_duration(ago))
+    return Row(
+        "processes",
+        {"cluster": cluster, "host": host, "name": name, "statename": statename, "spawnerr": spawnerr},
+        parse_duration(ago),
+    )
 
 
 @dataclass(frozen=True)
@@ -108,7 +131,9 @@ def build_config(
             for key, levels in setup.thresholds.items()
         }
         built[name] = ClusterConfig(
-            name=name, file=f"<test cluster {name}>", thresholds=overrides,
+            name=name,
+            file=f"<test cluster {name}>",
+            thresholds=overrides,
             hosts={host: tuple(roles) for host, roles in setup.hosts.items()},
             pending=parse_duration(setup.pending) if setup.pending is not None else None,
         )

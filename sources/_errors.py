@@ -1,7 +1,7 @@
 """Errors of data sources::
 
-    SourceError                 a query could not be answered
-     +-- SourceUnavailable      the source did not answer (down, timeout, refused)
+SourceError                 a query could not be answered
+ +-- SourceUnavailable      the source did not answer (down, timeout, refused)
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ AMTOOL = shutil.which("amtool")
 MISSING = (
     None
     if ALERTMANAGER
-    else "Alertmanager is not installed (Debian package 'prometheus-alertmanager': apt-get install prometheus-alertmanager)"
+    else "Alertmanager is not installed"
+    " (Debian package 'prometheus-alertmanager': apt-get install prometheus-alertmanager)"
 )
 
 
@@ -95,9 +96,7 @@ class AlertmanagerServer:
     ``cluster=False`` (the default when there are no peers and ``cluster`` is not set) gossip is off.
     """
 
-    def __init__(
-        self, directory: Path, config: str, peers: Sequence[str] = (), cluster: bool | None = None
-    ) -> None:
+    def __init__(self, directory: Path, config: str, peers: Sequence[str] = (), cluster: bool | None = None) -> None:
         self.directory = Path(directory)
         self.config_path = self.directory / "alertmanager.yml"
         self.storage = self.directory / "data"
