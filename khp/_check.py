@@ -65,7 +65,7 @@ def run(
     interval = rt.config.evaluation.interval
     last_prune = 0.0
     done = 0
-    with Pipeline(rt.config, output) as pipeline, rt.evaluator() as evaluator:
+    with Pipeline(rt.config, output, clusters=clusters) as pipeline, rt.evaluator() as evaluator:
         while not stop.is_set():
             started = clock()
             pipeline.after_cycle(evaluator.cycle(clusters=clusters))

@@ -85,7 +85,7 @@ def demo(
         signal.signal(signum, lambda *_: stop.set())
     done = 0
     with (
-        Pipeline(config, output, stamp=True) as pipeline,
+        Pipeline(config, output, stamp=True, alerting=False) as pipeline,
         Evaluator(config, open_sources(config, store), monitors) as evaluator,
     ):
         while not stop.is_set():

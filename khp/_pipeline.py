@@ -1,5 +1,5 @@
-"""What follows every cycle in ``khp run`` and ``khp demo``: keep its record, print what changed,
-publish it on ``/metrics``."""
+"""What follows every cycle in ``khp run`` and ``khp demo``: keep its record, send its problems
+to Alertmanager, record the transitions in the history, print what changed, publish ``/metrics``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, ProcessCollector
 
+from alert_bridge import AlertBridge, BridgeReport
 from configuration import Config
-from evaluator import Changes, CycleResult, diff_problems
+from evaluator import Changes, CycleResult, Problem, diff_problems
 from exporter import ExporterState, KhpCollector, MetricsServer, serve
+from history import History, HistoryEvent, open_history
 from store import CycleLog
 
 from ._common import eprint
@@ -19,11 +21,21 @@ from ._common import eprint
 class Pipeline:
     """The steps after a cycle, in order; ``close()`` stops the ``/metrics`` server."""
 
-    def __init__(self, config: Config, output: Callable[[str], Any] = print, stamp: bool = False) -> None:
+    def __init__(
+        self,
+        config: Config,
+        output: Callable[[str], Any] = print,
+        stamp: bool = False,
+        alerting: bool = True,
+        clusters: tuple[str, ...] | None = None,
+    ) -> None:
         self.config = config
         self.output = output
         self.stamp = stamp
+        self.clusters = clusters
         self.log = CycleLog(config.store.path)
+        self.bridge: AlertBridge | None = AlertBridge(config) if alerting else None
+        self.history: History = open_history(config)
         self.active: dict = {}
         self.exporter = ExporterState(alertmanager_urls=config.alertmanager.urls)
         self.registry = CollectorRegistry()
@@ -43,20 +55,59 @@ class Pipeline:
         self.log.append(result.record.as_dict())
         changes = diff_problems(self.active, result.problems, result.failed_monitors)
         self.active = changes.active
-        self.exporter.update(result, problems=list(self.active.values()))
+        report = self.bridge.process(result, clusters=self.clusters) if self.bridge is not None else None
+        states = None
+        if self.bridge is not None:
+            states = {key: state.phase for key, state in self.bridge.states.items() if state.phase != "resolved"}
+        self.exporter.update(
+            result,
+            problems=list(self.active.values()),
+            states=states,
+            send_errors={url: len(errors) for url, errors in report.errors.items()} if report else None,
+        )
+        self.history.record(transitions(result.record.at, changes, report))
         prefix = f"{format_time(result.record.at)[11:16]} " if self.stamp else ""
         for line in transition_lines(changes.new, changes.resolved):
             self.output(prefix + line)
         eprint(prefix + summary(result))
+        if report is not None:
+            eprint(prefix + report.summary())
         return changes
 
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        if self.bridge is not None:
+            self.bridge.close()
+            self.bridge = None
+        self.history.close()
 
     def __enter__(self) -> Pipeline:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def transitions(at: float, changes: Changes, report: BridgeReport | None) -> list[HistoryEvent]:
+    """History events of a cycle: detected and (through the bridge) fired, resolved, healed."""
+    events = [_event(at, "detected", p) for p in changes.new]
+    if report is not None:
+        events += [_event(at, "fired", p) for p in report.fired]
+        events += [_event(at, "resolved", p) for p in report.resolved]
+        events += [_event(at, "healed", p) for p in report.reset]
+    else:
+        events += [_event(at, "healed", p) for p in changes.resolved]
+    return events
+
+
+def _event(at: float, kind: str, problem: Problem) -> HistoryEvent:
+    labels = {
+        "alertname": problem.check,
+        "monitor": problem.monitor,
+        "cluster": problem.cluster or "",
+        "host": problem.host or "",
+        "severity": problem.severity,
+    }
+    return HistoryEvent.for_labels(at, kind, labels, value=problem.value, threshold=problem.threshold)
