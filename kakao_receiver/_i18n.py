@@ -1,0 +1,132 @@
+"""The words of chat messages in Korean (the default) and English; this module does no I/O.
+
+>>> phrase("ko", "more", count=12, by_check="Disk usage 8, GC time 4")
+'외 12건: Disk usage 8, GC time 4'
+>>> human_duration(3900, "en")
+'1h 5m'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+LANGUAGES = ("ko", "en")
+DEFAULT_LANGUAGE = "ko"
+
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
+ZONES: Mapping[str, dt.tzinfo] = {"ko": KST, "en": dt.UTC}
+"""The time zone each language writes clock times in unless ``compose`` is given another."""
+
+_PHRASES: Mapping[str, Mapping[str, str]] = {
+    "ko": {
+        "severity.critical": "심각",
+        "severity.warning": "경고",
+        "severity.none": "알림",
+        "status.resolved": "해소됨",
+        "title": "[{tag}] {cluster}: {subject}",
+        "subject.same": "{check} {count}건",
+        "subject.many": "{check} 외 {others}건",
+        "counts.firing": "발생 {count}건",
+        "counts.resolved": "해소 {count}건",
+        "clusters.many": "{first} 외 {others}곳",
+        "cluster.wide": "클러스터 전체",
+        "condition": "값 {value} {compare} 임계치 {threshold}",
+        "value": "값 {value}",
+        "since": "시작 {clock} ({ago}째) · {iso}",
+        "since.plain": "시작 {clock} · {iso}",
+        "healed": "{lasted} 만에 해소 · {clock} · {iso}",
+        "more": "외 {count}건: {by_check}",
+        "more.count": "외 {count}건",
+        "truncated": "Alertmanager가 {count}건을 더 생략했습니다 (webhook max_alerts)",
+        "overflow": "메시지 크기 한도로 {count}건을 더 싣지 못했습니다: {by_check}",
+        "see.all": "전체 목록: {url}",
+        "link.source": "코드",
+        "link.silence": "사일런스",
+        "link.console": "콘솔",
+        "link.alerts": "Alertmanager",
+        "action.mute": "1시간 끄기",
+        "action.cri": "심각만 받기 1시간",
+        "action.maintenance": "점검 2시간",
+        "action.custom": "기간 지정…",
+        "label.cluster": "클러스터",
+        "label.status": "상태",
+        "label.check": "검사",
+        "details": "자세히 보기",
+    },
+    "en": {
+        "severity.critical": "CRITICAL",
+        "severity.warning": "WARNING",
+        "severity.none": "ALERT",
+        "status.resolved": "RESOLVED",
+        "title": "[{tag}] {cluster}: {subject}",
+        "subject.same": "{check} ({count} alerts)",
+        "subject.many": "{check} and {others} more",
+        "counts.firing": "{count} firing",
+        "counts.resolved": "{count} resolved",
+        "clusters.many": "{first} and {others} more",
+        "cluster.wide": "cluster-wide",
+        "condition": "value {value} {compare} threshold {threshold}",
+        "value": "value {value}",
+        "since": "since {clock} (for {ago}) · {iso}",
+        "since.plain": "since {clock} · {iso}",
+        "healed": "resolved after {lasted} · {clock} · {iso}",
+        "more": "and {count} more: {by_check}",
+        "more.count": "and {count} more",
+        "truncated": "Alertmanager left out {count} more alerts (webhook max_alerts)",
+        "overflow": "{count} more did not fit in this message: {by_check}",
+        "see.all": "All alerts: {url}",
+        "link.source": "Code",
+        "link.silence": "Silence",
+        "link.console": "Console",
+        "link.alerts": "Alertmanager",
+        "action.mute": "Mute 1h",
+        "action.cri": "Critical only 1h",
+        "action.maintenance": "Maintenance 2h",
+        "action.custom": "Custom…",
+        "label.cluster": "Cluster",
+        "label.status": "Status",
+        "label.check": "Check",
+        "details": "Details",
+    },
+}
+
+_UNITS = {
+    "ko": (("일", 86400), ("시간", 3600), ("분", 60), ("초", 1)),
+    "en": (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)),
+}
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def check_language(language: str) -> str:
+    """``language`` if khp speaks it; else ``ValueError`` listing the languages it does."""
+    if language not in _PHRASES:
+        raise ValueError(f"unknown language {language!r}; khp writes messages in {', '.join(LANGUAGES)}")
+    return language
+
+
+def phrase(language: str, key: str, **values: object) -> str:
+    """The ``key`` phrase of ``language`` with ``values`` filled in."""
+    return _PHRASES[check_language(language)][key].format(**values)
+
+
+def human_duration(seconds: float, language: str) -> str:
+    """``seconds`` in the two largest units people say: ``'1시간 5분'``, ``'1h 5m'``, ``'40초'``."""
+    rest = max(0, round(seconds))
+    parts: list[str] = []
+    for unit, size in _UNITS[check_language(language)]:
+        count, rest = divmod(rest, size)
+        if count or (size == 1 and not parts):
+            parts.append(f"{count}{unit}")
+        if len(parts) == 2:
+            break
+    return " ".join(parts)
+
+
+def human_clock(epoch: float, language: str, zone: dt.tzinfo) -> str:
+    """A wall-clock time in ``zone``: ``'11월 29일 15:20 KST'``, ``'29 Nov 06:20 UTC'``."""
+    when = dt.datetime.fromtimestamp(epoch, zone)
+    name = when.tzname() or ""
+    if check_language(language) == "ko":
+        return f"{when.month}월 {when.day}일 {when:%H:%M} {name}".rstrip()
+    return f"{when.day} {_MONTHS_EN[when.month - 1]} {when:%H:%M} {name}".rstrip()
