@@ -18,6 +18,7 @@ from sources import open_sources
 from store import Store
 
 from ._common import eprint
+from ._demo_stack import DemoAlertmanager, alertmanager_binary, demo_config
 from ._pipeline import Pipeline
 
 
@@ -57,8 +58,13 @@ def demo(
     cycles: int | None,
     store_path: Path,
     output: Callable[[str], Any] = print,
+    alertmanager: bool = True,
 ) -> int:
-    """Simulate a fleet minute by minute, evaluate it each minute and print what appears and heals."""
+    """Simulate a fleet minute by minute, evaluate it each minute and print what appears and heals.
+
+    With Alertmanager installed (and ``alertmanager`` true) a real one runs beside it with the
+    rendered routing config, and problems that last their pending time are sent to it.
+    """
     if store_path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{store_path}{suffix}").unlink(missing_ok=True)
@@ -84,8 +90,17 @@ def demo(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     done = 0
+    directory = store_path.parent / "demo"
+    binary = alertmanager_binary() if alertmanager else None
+    manager = DemoAlertmanager(directory / "alertmanager", binary) if binary else None
+    if manager is not None:
+        config = demo_config(config, directory, manager.url, config.routing.receiver_url)
+        manager.start(config)
+        output(f"Alertmanager (grouping, inhibition, silences) at {manager.url}")
+    elif alertmanager:
+        output("Alertmanager is not installed (Debian: prometheus-alertmanager): problems are not sent")
     with (
-        Pipeline(config, output, stamp=True, alerting=False) as pipeline,
+        Pipeline(config, output, stamp=True, alerting=manager is not None) as pipeline,
         Evaluator(config, open_sources(config, store), monitors) as evaluator,
     ):
         while not stop.is_set():
@@ -100,5 +115,7 @@ def demo(
             store.write_metrics(batch.metrics)
             store.write_logs(batch.logs)
             store.write_processes(batch.processes)
+    if manager is not None:
+        manager.stop()
     output(f"demo stopped after {done} cycles; {len(pipeline.active)} problems active")
     return 0

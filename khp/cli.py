@@ -79,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--tick", type=float, default=2.0, help="real seconds per simulated minute (default 2)")
     demo.add_argument("--cycles", type=int, help="stop after this many cycles")
     demo.add_argument("--store", default="var/demo.db", help="the demo's own store file (recreated)")
+    demo.add_argument("--no-alertmanager", action="store_true", help="do not start Alertmanager beside the demo")
 
     monitors = command("monitors", help="list the monitors, their checks' thresholds and where they live")
     monitors.add_argument("names", nargs="*")
@@ -148,7 +149,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo.simulate_command(
             config, args.clusters, args.seed, args.fault_rate, end - args.minutes * 60, end, args.step
         )
-    return _demo.demo(config, args.clusters, args.seed, args.fault_rate, args.tick, args.cycles, Path(args.store))
+    return _demo.demo(
+        config,
+        args.clusters,
+        args.seed,
+        args.fault_rate,
+        args.tick,
+        args.cycles,
+        Path(args.store),
+        alertmanager=not args.no_alertmanager,
+    )
 
 
 def _list_monitors(config: Config, names: Sequence[str]) -> int:

@@ -1,0 +1,109 @@
+"""The servers ``khp demo`` runs beside the evaluator: a real Alertmanager with the rendered config.
+
+Everything listens on free loopback ports and lives under the demo's directory; ``close()``
+stops it all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from configuration import AlertmanagerConfig, Config, RouteTimings, RoutingConfig
+from routing import render_alertmanager_yaml
+
+# Demo minutes pass every few seconds, so Alertmanager's batching is shortened to match.
+DEMO_TIMINGS = RouteTimings(group_wait=2.0, group_interval=5.0, repeat_interval=3600.0)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def alertmanager_binary() -> str | None:
+    return shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+
+
+class DemoAlertmanager:
+    """One Alertmanager process for the demo, configured from the demo's khp config."""
+
+    def __init__(self, directory: Path, binary: str) -> None:
+        self.directory = directory
+        self.binary = binary
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, config: Config, wait: float = 20.0) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / "alertmanager.yml").write_text(render_alertmanager_yaml(config), encoding="utf-8")
+        log = open(self.directory / "alertmanager.log", "ab")  # noqa: SIM115 - the process owns it until stop()
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                f"--config.file={self.directory / 'alertmanager.yml'}",
+                f"--storage.path={self.directory / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                f"--web.external-url={self.url}",
+                "--cluster.listen-address=",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"Alertmanager did not start; see {self.directory / 'alertmanager.log'}")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def demo_config(config: Config, directory: Path, alertmanager_url: str, receiver_url: str) -> Config:
+    """The demo's config: its Alertmanager, short batching, a receiver token file of its own."""
+    token = directory / "receiver-token"
+    directory.mkdir(parents=True, exist_ok=True)
+    if not token.exists():
+        token.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+        token.chmod(0o600)
+    routing = RoutingConfig(
+        receiver_url=receiver_url,
+        credentials_file=str(token),
+        channels=config.routing.channels,
+        timings=DEMO_TIMINGS,
+    )
+    clusters = {name: dataclasses.replace(cluster, routing=RouteTimings()) for name, cluster in config.clusters.items()}
+    return dataclasses.replace(
+        config,
+        alertmanager=AlertmanagerConfig(urls=(alertmanager_url,), timeout=5.0, resend_interval=60.0),
+        routing=routing,
+        clusters=clusters,
+    )
