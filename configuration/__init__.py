@@ -7,6 +7,7 @@ Every error is a ``ConfigError`` naming the file, the dotted key and what is all
 
 from ._durations import format_duration, parse_duration
 from ._errors import ConfigError
+from ._live import LiveConfig
 from ._load import SOURCE_KINDS, load_config
 from ._model import (
     LEVELS,
@@ -40,6 +41,7 @@ __all__ = [
     "ExporterConfig",
     "InventoryConfig",
     "LinksConfig",
+    "LiveConfig",
     "RouteTimings",
     "RoutingConfig",
     "SilencesConfig",

@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from configuration import format_time
-from evaluator import CycleResult, Problem
+from configuration import Config, LiveConfig, format_time
+from evaluator import CycleResult, Evaluator, MonitorLoadError, Problem, check_thresholds
 from store import CycleLog
 
 from ._common import Runtime, eprint
@@ -65,9 +65,11 @@ def run(
     interval = rt.config.evaluation.interval
     last_prune = 0.0
     done = 0
+    live = LiveConfig(rt.config)
     with Pipeline(rt.config, output, clusters=clusters) as pipeline, rt.evaluator() as evaluator:
         while not stop.is_set():
             started = clock()
+            evaluator.config = _reloaded(live, evaluator)
             pipeline.after_cycle(evaluator.cycle(clusters=clusters))
             if rt.store is not None and started - last_prune >= PRUNE_EVERY:
                 cutoff = started - rt.config.store.retention
@@ -79,3 +81,23 @@ def run(
                 break
             stop.wait(max(0.0, interval - (clock() - started)))
     return 0
+
+
+def _reloaded(live: LiveConfig, evaluator: Evaluator) -> Config:
+    """The configuration on disk if a file changed and the monitors accept it, else the one in use.
+
+    Thresholds, cluster files and pending times edited (by hand or in the console) apply from the
+    next cycle without a restart; a change that does not load, or that a monitor cannot use, is
+    reported and the last good configuration stays in force.
+    """
+    config = live.current()
+    if config is evaluator.config:
+        return config
+    try:
+        for monitor in evaluator.monitors:
+            check_thresholds(monitor, config)
+    except MonitorLoadError as exc:
+        eprint(f"configuration change not applied: {exc}")
+        return evaluator.config
+    eprint(f"configuration reloaded from {config.file}")
+    return config

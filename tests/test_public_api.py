@@ -55,6 +55,7 @@ PUBLIC = {
         "ExporterConfig",
         "InventoryConfig",
         "LinksConfig",
+        "LiveConfig",
         "RouteTimings",
         "RoutingConfig",
         "SilencesConfig",

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import time
 from pathlib import Path
 
-from .helpers import SLOT_ROWS, khp
+from store import CycleLog
+
+from .helpers import KHP, SLOT_ROWS, khp
 
 AT = "2026-11-29T10:00:00Z"
 
@@ -180,3 +185,22 @@ def test_demo_simulates_and_evaluates_minute_by_minute(project: Path) -> None:
     assert result.stderr.count("problems (") == 3
     assert "demo stopped after 3 cycles" in result.stdout
     assert "+ " in result.stdout  # with this many faults something appears
+
+
+def test_run_applies_an_edited_cluster_file_without_a_restart(project: Path) -> None:
+    loaded(project)
+    config = project / "khp.yml"
+    config.write_text(config.read_text().replace("interval: 1s", "interval: 2s"))
+    env = dict(os.environ, KHP_CONFIG=str(config))
+    run = subprocess.Popen(
+        [*KHP, "run", "--cycles", "4"], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        (project / "var" / "khp.db").exists() and CycleLog(project / "var" / "khp.db").recent(1)
+    ):
+        time.sleep(0.1)
+    (project / "clusters" / "beta.yml").write_text("thresholds: {druid_slot_used_percent: {warning: 30}}\n")
+    _out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert err.count("configuration reloaded from") == 1, err
