@@ -81,7 +81,7 @@ def parse_webhook(payload: Any) -> Notification:
     if not isinstance(payload, Mapping):
         raise WebhookError(f"expected a JSON object, got {type(payload).__name__}")
     if str(payload.get("version")) != "4":
-        raise WebhookError(f"version must be \"4\" (Alertmanager's webhook), got {payload.get('version')!r}")
+        raise WebhookError(f'version must be "4" (Alertmanager\'s webhook), got {payload.get("version")!r}')
     alerts = payload.get("alerts")
     if not isinstance(alerts, list) or not alerts:
         raise WebhookError("alerts must be a non-empty list")
