@@ -22,7 +22,7 @@ from evaluator import EvaluatorError, discover_monitors, select, threshold_keys
 from sources import SourceError
 from store import KINDS, StoreError
 
-from . import _check, _common, _console, _data, _routing, _silences, _stats
+from . import _backtest, _check, _common, _console, _data, _routing, _silences, _stats
 
 
 def _duration(text: str) -> float:
@@ -94,6 +94,7 @@ def parser() -> argparse.ArgumentParser:
     _silences.add_parsers(sub, common)
     _stats.add_parser(sub, common)
     _console.add_parser(sub, common)
+    _backtest.add_parser(sub, common)
     return top
 
 
@@ -125,6 +126,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _data.prune(config, args.older_than)
     if command == "cycles":
         return _data.cycles(config, args.last, args.json)
+    if command in _backtest.COMMANDS:
+        return _backtest.run(args, config)
     if command == "console":
         return _console.run(args, config)
     if command == "stats":

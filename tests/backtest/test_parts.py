@@ -1,0 +1,222 @@
+"""The backtest's parts on their own: period, candidates, shared answers, check rules, progress, public API."""
+
+from __future__ import annotations
+
+import io
+import threading
+from types import MappingProxyType
+
+import pytest
+
+import backtest
+from backtest import BacktestError, Override, Period, ProgressBar, apply_overrides, parse_override, parse_pending
+from backtest._checks import check_rules, literal_checks
+from backtest._shared import SharedAnswers
+from configuration import ClusterConfig, Config, Threshold
+from evaluator import Monitor
+from records import ProcessState
+from sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
+
+from .helpers import START
+
+CONFIG = Config(
+    file="khp.yml",
+    thresholds=MappingProxyType({"cpu": Threshold(90, None), "disk": Threshold(15, 5)}),
+    clusters=MappingProxyType(
+        {"alpha": ClusterConfig("alpha", thresholds=MappingProxyType({"cpu": MappingProxyType({"warning": 70})}))}
+    ),
+)
+
+
+def test_a_period_sits_on_the_grid_of_its_step() -> None:
+    period = Period(START + 30, START + 3600 + 30, 60)
+    assert (period.first, period.last, period.count) == (START + 60, START + 3600, 60)
+    assert list(period)[:2] == [START + 60, START + 120]
+    assert str(period) == "2026-11-29T10:01:00Z .. 2026-11-29T11:00:00Z every 1m"
+    assert Period(START, START + 7 * 86400, 60).count == 10081
+    with pytest.raises(BacktestError, match="the step is a positive duration"):
+        Period(START, START + 60, 0)
+
+
+def test_candidates_edit_a_copy_of_the_configuration() -> None:
+    default = parse_override("cpu.warning=95", CONFIG)
+    alpha = parse_override("alpha:cpu.warning=null", CONFIG)
+    beta = parse_override("beta:disk.critical=2.5", CONFIG)
+    assert (default, alpha, beta) == (
+        Override("cpu", "warning", 95.0),
+        Override("cpu", "warning", None, "alpha"),
+        Override("disk", "critical", 2.5, "beta"),
+    )
+    assert [str(o) for o in (default, alpha, beta)] == [
+        "cpu.warning=95",
+        "alpha:cpu.warning=null",
+        "beta:disk.critical=2.5",
+    ]
+    edited = apply_overrides(CONFIG, [default, alpha, beta])
+    assert (edited.threshold("cpu", "alpha", "warning"), edited.threshold("cpu", "gamma", "warning")) == (None, 95.0)
+    assert edited.threshold("disk", "beta", "critical") == 2.5 and edited.threshold("disk", "beta", "warning") == 15
+    assert CONFIG.threshold("cpu", "alpha", "warning") == 70 and CONFIG.thresholds["cpu"].warning == 90
+    assert "beta" not in CONFIG.clusters
+    assert apply_overrides(CONFIG, []) is CONFIG
+    assert (alpha.current(CONFIG), default.current(CONFIG)) == (70, 90)
+    assert parse_override("cpu.critical=None", CONFIG).value is None
+
+
+def test_pending_candidates() -> None:
+    assert str(parse_pending("10m")) == "10m" and parse_pending("10m").check is None
+    assert parse_pending("Disk full=PT15M", ["Disk full"]).seconds == 900
+    assert parse_pending("a=b=1h").check == "a=b"  # the duration follows the last '='
+    assert parse_pending("Disk full=1h").applies("Disk full") and not parse_pending("Disk full=1h").applies("CPU")
+
+
+class Counting:
+    """A source that counts what it is asked and fails on demand."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.fail = False
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def query(self, query: MetricQuery) -> list[Sample]:
+        self.gate.wait()
+        self.asked += 1
+        if self.fail:
+            raise RuntimeError("down")
+        return [Sample("alpha", None, 1.0)]
+
+    def count(self, query: LogQuery) -> list[Sample]:
+        self.asked += 1
+        return []
+
+    def raw(self, body: object, index: str | None = None) -> list[Sample]:
+        self.asked += 1
+        return []
+
+    def states(self, query: ProcessQuery) -> list[ProcessState]:
+        self.asked += 1
+        return []
+
+    def seen(self, query: ProcessQuery) -> list[tuple[str, str, str]]:
+        self.asked += 1
+        return []
+
+    def unreachable(self, query: ProcessQuery) -> list[tuple[str, str, str]]:
+        self.asked += 1
+        return []
+
+
+def test_shared_answers_run_each_query_once_per_time() -> None:
+    inner = Counting()
+    shared = SharedAnswers(Sources(inner, inner, inner))  # type: ignore[arg-type]
+    query = MetricQuery("host", "os", "cpu", START - 600, START)
+    window = ProcessQuery(START - 600, START)
+    for _ in range(2):
+        assert shared.sources.metrics.query(query) == [Sample("alpha", None, 1.0)]
+        shared.sources.logs.count(LogQuery("hbase", "regionserver", "slow*", START - 600, START))
+        shared.sources.logs.raw({"size": 0}, None)
+        shared.sources.processes.states(window)
+        shared.sources.processes.seen(window)
+        shared.sources.processes.unreachable(window)
+    assert (inner.asked, shared.asked, shared.ran) == (6, 12, 6)
+    shared.clear()
+    inner.fail = True
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="down"):
+            shared.sources.metrics.query(query)
+    assert inner.asked == 7  # the failure is shared too: the other side sees the same
+
+
+def test_a_second_asker_waits_for_the_first_answer() -> None:
+    inner = Counting()
+    inner.gate.clear()
+    shared = SharedAnswers(Sources(inner, inner, inner))  # type: ignore[arg-type]
+    query = MetricQuery("host", "os", "cpu", START - 600, START)
+    answers: list[object] = []
+    threads = [threading.Thread(target=lambda: answers.append(shared.sources.metrics.query(query))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    inner.gate.set()
+    for thread in threads:
+        thread.join()
+    assert inner.asked == 1 and len(answers) == 2
+
+
+def test_check_rules_read_the_monitors_code(druid: list[type[Monitor]]) -> None:
+    from evaluator.monitors.host import HostMonitor
+    from evaluator.monitors.zookeeper import ZookeeperMonitor
+
+    rules = {rule.check: rule for rule in check_rules(druid)}
+    assert sorted(rules) == ["Segment cache usage", "Task slot usage", "Unavailable segments"]
+    slots = rules["Task slot usage"].levels
+    assert (slots["warning"].key, slots["warning"].compare, slots["critical"].key) == (
+        "druid_slot_used_percent",
+        ">",
+        "druid_slot_used_percent",
+    )
+    (quorum, _outstanding) = check_rules([ZookeeperMonitor])
+    assert set(quorum.levels) == {"warning"}  # critical = quorum lost OR above the threshold: not plain
+    disk = next(r for r in check_rules([HostMonitor]) if r.check == "Disk space low")
+    assert disk.levels["warning"].compare == "<"
+    assert literal_checks(druid) == set(rules)
+
+
+class Swapped(Monitor):
+    def run(self) -> None:
+        value = self.all("host/os/cpu.user")
+        self.emit("Reversed", warning=self.w("cpu") < value)
+        self.emit(f"Dynamic {self.at}", warning=value > 1)
+
+
+def test_a_threshold_on_the_left_and_a_computed_check_name() -> None:
+    (rule,) = check_rules([Swapped])
+    assert (rule.check, rule.levels["warning"].compare) == ("Reversed", ">")
+    assert literal_checks([Swapped]) is None  # pending candidates are then not checked by name
+
+
+def test_the_progress_bar() -> None:
+    stream = io.StringIO()
+    now = [100.0]
+    bar = ProgressBar(stream, "backtest", clock=lambda: now[0])
+    now[0] = 110.0
+    bar(1, 4)
+    bar(2, 4)  # drawn at most every 0.2 s
+    now[0] = 140.0
+    bar(4, 4)
+    assert stream.getvalue() == (
+        "\rbacktest [#######                       ]  25% 1/4  10s elapsed, ~30s left "
+        "\rbacktest [##############################] 100% 4/4  40s elapsed, ~0s left \n"
+    )
+
+
+def test_the_public_surface() -> None:
+    assert backtest.__all__ == [
+        "BURSTS",
+        "HEALS",
+        "BacktestError",
+        "BacktestReport",
+        "BacktestRow",
+        "Change",
+        "Counts",
+        "GroupTimings",
+        "Hint",
+        "HintRules",
+        "HintsReport",
+        "NotificationEstimate",
+        "Override",
+        "OverrideError",
+        "PendingOverride",
+        "Period",
+        "ProgressBar",
+        "Side",
+        "apply_overrides",
+        "find_hints",
+        "parse_override",
+        "parse_pending",
+        "render_hints",
+        "render_report",
+        "replay",
+        "run_backtest",
+        "tuning_hints",
+    ]
+    assert issubclass(backtest.OverrideError, backtest.BacktestError)
