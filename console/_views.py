@@ -11,7 +11,18 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from configuration import format_duration, format_time, parse_duration, parse_time
 from silences import AlertmanagerUnavailable, InvalidSilence, SilenceError
@@ -56,6 +67,16 @@ def _refused(name: str, exc: Exception, status: int | None = None) -> tuple[str,
     return _cluster_page(name, error=str(exc)), status
 
 
+@blueprint.get("/api/stats")
+def stats_api() -> Response | tuple[Response, int]:
+    """The history page's figures as JSON (``khp stats --json``): ``?since=7d&until=&cluster=``."""
+    try:
+        since, until, cluster = _range(_service().clock())
+    except ValueError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify(_service().statistics(since, until, cluster))
+
+
 # -- pages ----------------------------------------------------------------------------------------
 
 
@@ -76,9 +97,8 @@ def _cluster_page(name: str, error: str | None = None) -> str:
     return render_template("cluster.html", view=view, error=error, form=request.form if error else {})
 
 
-@blueprint.get("/history")
-def history() -> str | tuple[str, int]:
-    now = _service().clock()
+def _range(now: float) -> tuple[float, float, str | None]:
+    """``since``/``until``/``cluster`` of the query string; ``ValueError`` says how to write them."""
     since_text = request.args.get("since", "7d").strip() or "7d"
     until_text = request.args.get("until", "").strip()
     cluster = request.args.get("cluster", "").strip() or None
@@ -91,9 +111,22 @@ def history() -> str | tuple[str, int]:
         if since >= until:
             raise ValueError(f"since {format_time(since)} is not before until {format_time(until)}")
     except ValueError as exc:
-        error = f"{exc}; write 'since' as a duration (7d, 12h) or a time, 'until' as a time (ISO-8601, now-1d)"
-        view = _service().history_view(now - 7 * 86400, now, cluster)
-        return render_template("history.html", view=view, since=since_text, until=until_text, error=error), 400
+        raise ValueError(
+            f"{exc}; write 'since' as a duration (7d, 12h) or a time, 'until' as a time (ISO-8601, now-1d)"
+        ) from None
+    return since, until, cluster
+
+
+@blueprint.get("/history")
+def history() -> str | tuple[str, int]:
+    now = _service().clock()
+    since_text = request.args.get("since", "7d").strip() or "7d"
+    until_text = request.args.get("until", "").strip()
+    try:
+        since, until, cluster = _range(now)
+    except ValueError as exc:
+        view = _service().history_view(now - 7 * 86400, now, request.args.get("cluster") or None)
+        return render_template("history.html", view=view, since=since_text, until=until_text, error=str(exc)), 400
     view = _service().history_view(since, until, cluster)
     return render_template("history.html", view=view, since=since_text, until=until_text, error=None)
 

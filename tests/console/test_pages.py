@@ -126,6 +126,26 @@ def test_history_page_charts_and_lists_noisiest(client: FlaskClient, config: Con
     )
 
 
+def test_statistics_api_gives_the_history_figures_as_json(client: FlaskClient, config: Config) -> None:
+    now = time.time()
+    labels = {"alertname": "Task slot usage", "monitor": "DruidMonitor", "cluster": "alpha", "severity": "warning"}
+    with open_history(config) as history:
+        history.record(
+            [
+                HistoryEvent.for_labels(now - 600, "detected", labels),
+                HistoryEvent.for_labels(now - 300, "fired", labels),
+                HistoryEvent.for_labels(now - 200, "notified", labels, channel="kakaowork", room="12345"),
+                HistoryEvent.for_labels(now - 500, "detected", {**labels, "cluster": "beta"}),
+            ]
+        )
+    figures = client.get("/api/stats?since=1d").get_json()
+    assert figures["total"]["detected"] == 2 and figures["total"]["notified"] == 1
+    assert figures["by_severity"]["warning"]["share_notified"] == 0.5
+    assert client.get("/api/stats?since=1d&cluster=beta").get_json()["total"]["notified"] == 0
+    refused = client.get("/api/stats?since=soon")
+    assert refused.status_code == 400 and "write 'since' as a duration" in refused.get_json()["error"]
+
+
 def test_history_page_without_events(client: FlaskClient) -> None:
     html = text(client, "/history")
     assert "<svg" in html and "No problem detected" in html
