@@ -1,0 +1,295 @@
+"""The receiver's Flask app: Alertmanager's webhook in, durable outbox, delivery threads out.
+
+``POST <receiver.path>`` checks the bearer token, the content type and the body, finds the
+receiver's rooms, composes and renders the message for each room and commits it all to the
+outbox before answering 200. Rejections are 4xx with ``{"error": reason}`` and one log line,
+never showing the token. ``GET /healthz`` reports the outbox and the delivery threads.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hmac
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from configuration import Config, ConfigError, load_config
+from routing import UnknownReceiver, receiver_rooms, rooms_for_receiver
+
+from ._channel import Channel, Room
+from ._content import Links, compose
+from ._delivery import Courier, Recorder, Workers
+from ._outbox import Outbox, OutboxError
+from ._settings import ReceiverSettings, read_token, receiver_settings
+from ._webhook import Notification, WebhookError, dumps, parse_webhook
+
+log = logging.getLogger("kakao_receiver")
+
+MAX_BODY = 16 * 1024 * 1024  # Alertmanager sends every alert of a group in one body
+DEFAULT_CONFIG = "khp.yml"
+
+
+@dataclass
+class Receiver:
+    """What the app's views and threads share; ``app.extensions['khp_receiver']``."""
+
+    config: Config
+    settings: ReceiverSettings
+    token: str
+    channels: Mapping[str, Channel]
+    outbox: Outbox
+    courier: Courier
+    workers: Workers
+    clock: Callable[[], float]
+    closing: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Stop the delivery threads (each finishes the message in hand), the bot's replies, the outbox."""
+        self.workers.stop()
+        for close in self.closing:
+            close()
+        self.outbox.close()
+
+
+class Rejected(Exception):
+    """A webhook refused with ``status`` (4xx: Alertmanager will not retry; 5xx: it will)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def create_app(
+    config: Config | str | Path | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    environ: Mapping[str, str] = os.environ,
+    start_workers: bool = True,
+    channels: Mapping[str, Channel] | None = None,
+    history: Recorder | None = None,
+    bot: bool = True,
+) -> Flask:
+    """The receiver app for ``config`` (a ``Config``, a path, or ``$KHP_CONFIG`` / ``./khp.yml``).
+
+    ``channels`` (plugin name -> channel) replaces loading them with ``load_channel``, and
+    ``history`` replaces ``open_history(config).record``; tests pass their own. With
+    ``start_workers`` the delivery threads start now, in this process (one set per gunicorn
+    worker). With ``bot`` the chat bot's routes (``kakao_receiver.bot``, ``receiver.bot``) are
+    served too, answering KakaoWork buttons through the ``kakaowork`` channel. Raises
+    ``ConfigError`` naming the file and key for any bad setting.
+    """
+    if not isinstance(config, Config):
+        config = load_config(config or environ.get("KHP_CONFIG") or DEFAULT_CONFIG)
+    settings = receiver_settings(config)
+    token = read_token(settings, environ)
+    if channels is None:
+        channels = load_channels(config, settings, environ)
+    missing = [name for name in room_channels(config) if name not in channels]
+    if missing:
+        raise ConfigError(config.file, f"receiver.channels.{missing[0]}", "no such channel was given to create_app")
+    _check_lease(config, settings, channels)
+    if history is None:
+        from history import open_history
+
+        history = open_history(config, environ=environ, clock=clock).record
+    try:
+        outbox = Outbox(settings.outbox, clock)
+    except OutboxError as exc:
+        raise ConfigError(config.file, "receiver.outbox", str(exc)) from None
+    courier = Courier(outbox, channels, settings.delivery, history, clock=clock, retention=config.store.retention)
+    receiver = Receiver(
+        config, settings, token, channels, outbox, courier, Workers(courier, settings.delivery.workers), clock
+    )
+
+    app = Flask("kakao_receiver")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if app.logger.level == logging.NOTSET:
+        app.logger.setLevel(logging.INFO)
+    app.extensions["khp_receiver"] = receiver
+    app.add_url_rule(settings.path, "alertmanager", lambda: _webhook(receiver), methods=["POST"])
+    app.add_url_rule("/healthz", "healthz", lambda: _health(receiver, start_workers), methods=["GET"])
+    app.register_error_handler(HTTPException, _http_error)
+    if bot:
+        _mount_bot(app, receiver, history, environ)
+    if start_workers:
+        receiver.workers.start()
+        atexit.register(receiver.workers.stop)
+    return app
+
+
+def _check_lease(config: Config, settings: ReceiverSettings, channels: Mapping[str, Channel]) -> None:
+    """A lease shorter than a send may take would let a second worker send the same message."""
+    for name, channel in channels.items():
+        timeout = getattr(channel, "timeout", None)
+        if isinstance(timeout, (int, float)) and settings.delivery.lease <= timeout:
+            raise ConfigError(
+                config.file,
+                "receiver.delivery.lease",
+                f"must be longer than channel {name}'s timeout ({timeout:g}s), got {settings.delivery.lease:g}s: "
+                "a send still waiting for its answer would be taken over by another worker and sent twice",
+            )
+
+
+def _mount_bot(app: Flask, receiver: Receiver, history: Recorder, environ: Mapping[str, str]) -> None:
+    from .bot import ChannelReply, bot_blueprint
+
+    kakaowork = receiver.channels.get("kakaowork")
+    reply = ChannelReply(kakaowork) if kakaowork is not None else None
+    if reply is not None:
+        receiver.closing.append(reply.close)
+    app.register_blueprint(
+        bot_blueprint(receiver.config, history=history, clock=receiver.clock, reply=reply, environ=environ)
+    )
+
+
+def load_channels(config: Config, settings: ReceiverSettings, environ: Mapping[str, str]) -> dict[str, Channel]:
+    """Every channel a room of the config names, plus those under ``receiver.channels``, set up once."""
+    from .channels import ChannelConfigError, load_channel
+
+    channels = {}
+    for name in dict.fromkeys([*settings.channels, *room_channels(config)]):
+        try:
+            channels[name] = load_channel(name, settings.channels.get(name, {}), environ)
+        except ChannelConfigError as exc:
+            raise ConfigError(config.file, f"receiver.channels.{name}", str(exc)) from None
+    return channels
+
+
+def room_channels(config: Config) -> list[str]:
+    """The channel plugins the rooms of ``config`` name, in order of appearance."""
+    names: dict[str, None] = {}
+    for receiver, rooms in receiver_rooms(config).items():
+        for room in rooms:
+            try:
+                names.setdefault(Room.parse(room).channel)
+            except ValueError as exc:
+                raise ConfigError(config.file, "routing.channels", f"receiver {receiver}: {exc}") from None
+    return list(names)
+
+
+def _webhook(receiver: Receiver) -> tuple[Response, int]:
+    try:
+        notification, body, rooms = _read(receiver)
+        answer = _store(receiver, notification, body, rooms)
+    except Rejected as exc:
+        _log_rejection(exc.status, exc.reason)
+        return jsonify(error=exc.reason), exc.status
+    if answer["status"] != "duplicate":
+        receiver.workers.wake()
+    log.log(
+        logging.INFO if rooms else logging.WARNING,
+        "%s notification %s from receiver %s: %d alerts, rooms %s",
+        answer["status"], notification.id, notification.receiver, len(notification.alerts),
+        ", ".join(rooms) or "none (the config gives this receiver no rooms: nothing is sent)",
+    )  # fmt: skip
+    return jsonify(answer), 200
+
+
+def _read(receiver: Receiver) -> tuple[Notification, str, tuple[str, ...]]:
+    """The checked webhook: its notification, canonical body and rooms; ``Rejected`` otherwise."""
+    problem = _unauthorized(request.headers.get("Authorization"), receiver.token)
+    if problem:
+        raise Rejected(401, problem)
+    if request.mimetype != "application/json":
+        got = request.content_type or "none"
+        raise Rejected(415, f"Content-Type must be application/json (Alertmanager's webhook), got {got}")
+    try:
+        payload = json.loads(request.get_data(cache=False))
+    except ValueError as exc:
+        raise Rejected(400, f"body is not JSON: {exc}") from None
+    try:
+        notification = parse_webhook(payload)
+    except WebhookError as exc:
+        raise Rejected(400, f"not an Alertmanager webhook (version 4): {exc}") from None
+    try:
+        rooms = rooms_for_receiver(receiver.config, notification.receiver)
+    except UnknownReceiver as exc:
+        raise Rejected(422, str(exc)) from None
+    return notification, dumps(payload), rooms
+
+
+def _unauthorized(header: str | None, token: str) -> str:
+    """Why the ``Authorization`` header does not carry the token, or ``''``. Never says what was sent."""
+    if not header:
+        return "Authorization header missing; set http_config.authorization.credentials_file in alertmanager.yml"
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return "Authorization is not a Bearer token"
+    if not hmac.compare_digest(credentials.strip().encode(), token.encode()):
+        return "wrong bearer token; Alertmanager's credentials_file must hold the receiver's token"
+    return ""
+
+
+def _store(receiver: Receiver, notification: Notification, body: str, rooms: tuple[str, ...]) -> dict[str, Any]:
+    """Compose, render and commit; 200's body. Outbox trouble is a 503 so that Alertmanager retries."""
+    answer: dict[str, Any] = {"status": "duplicate", "id": notification.id, "rooms": list(rooms)}
+    window = receiver.settings.duplicate_window
+    try:
+        if receiver.outbox.seen(notification.id, since=receiver.clock() - window):
+            return answer
+        payloads = _render(receiver, notification, rooms)
+        answer["status"] = receiver.outbox.accept(notification.id, notification.receiver, body, payloads, window)
+    except OutboxError as exc:
+        log.error("cannot store notification %s: %s", notification.id, exc)
+        raise Rejected(503, "the outbox cannot be written; Alertmanager will retry") from None
+    return answer
+
+
+def _render(receiver: Receiver, notification: Notification, rooms: tuple[str, ...]) -> dict[str, Any]:
+    settings = receiver.settings
+    links = Links(console_url=settings.console_url, alertmanager_url=settings.alertmanager_url)
+    content = compose(notification, settings.language, links, max_alerts=settings.summarize_after, now=receiver.clock())
+    rendered: dict[str, Any] = {}
+    payloads = {}
+    for text in rooms:
+        room = Room.parse(text)
+        channel = receiver.channels.get(room.channel)
+        if channel is None:
+            log.error("room %s: channel %s is not loaded; restart the receiver with the new config", room, room.channel)
+            raise Rejected(503, f"room {room}: channel {room.channel} is not set up in this receiver")
+        if room.channel not in rendered:
+            rendered[room.channel] = channel.render(content)
+        payloads[text] = rendered[room.channel]
+    return payloads
+
+
+def _health(receiver: Receiver, workers_expected: bool) -> tuple[Response, int]:
+    try:
+        counts = receiver.outbox.counts()
+        oldest = receiver.outbox.oldest_pending()
+    except OutboxError as exc:
+        return jsonify(status="failing", error=str(exc)), 503
+    alive = receiver.workers.alive
+    ok = alive == receiver.workers.count or not workers_expected
+    return jsonify(
+        status="ok" if ok else "failing",
+        outbox=counts,
+        oldest_pending_seconds=None if oldest is None else round(receiver.clock() - oldest, 3),
+        workers=alive,
+        pid=os.getpid(),
+    ), (200 if ok else 503)
+
+
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    status = exc.code or 500
+    if 400 <= status < 500:
+        _log_rejection(status, exc.description or exc.name)
+    return jsonify(error=exc.description or exc.name), status
+
+
+def _log_rejection(status: int, reason: str) -> None:
+    agent = request.headers.get("User-Agent", "-")
+    log.warning(
+        "rejected %s %s from %s (%s): %d %s", request.method, request.path, request.remote_addr, agent, status, reason
+    )

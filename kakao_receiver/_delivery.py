@@ -1,0 +1,224 @@
+"""Delivering the outbox: claim a due row, send it to its room, mark it, record history.
+
+Each gunicorn worker process runs ``workers`` threads (``Workers``), each looping over
+``Courier.deliver_one`` and, in batches, ``Courier.record_finished``. Failures are retried
+with exponential backoff and jitter, never sooner than the channel's ``retry_after``; a
+permanent failure or the last attempt marks the row ``failed``. Sent and failed rows become
+history events (``notified`` / ``failed``, one per alert), written in batches after the rows
+are marked (within ``RECORD_EVERY``) and replayed from the outbox until written, at the time
+the row was marked, so that writing one twice stores it once (``HistoryEvent.identity``).
+
+The guarantee: a row is marked ``sent`` in the step right after ``send`` returns. A process
+killed between the two leaves the row pending; after its lease another worker sends it again.
+That window, one round trip to the channel wide, is the only way a crash repeats a message
+(and a power cut, which may undo the last marks: see ``_outbox``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from history import HistoryEvent
+
+from ._channel import Channel, DeliveryError, Room
+from ._outbox import Delivery, Finished, Outbox
+from ._settings import DeliverySettings
+from ._webhook import parse_webhook
+
+log = logging.getLogger(__name__)
+
+Recorder = Callable[[Sequence[HistoryEvent]], None]
+"""Where history events go: ``open_history(config).record``, or any function taking a list of events."""
+
+POLL = 1.0  # seconds between looks for rows that other processes accepted
+RECORD_EVERY = 1.0  # seconds between writes of history events, in batches, while rows keep coming
+PRUNE_EVERY = 3600.0  # seconds between deletions of rows older than the retention
+
+
+def retry_delay(
+    attempts: int,
+    settings: DeliverySettings,
+    retry_after: float | None = None,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to wait after ``attempts`` failed tries: ``backoff * 2**(attempts-1)`` capped at ``max_backoff``,
+    jittered into its upper half, and never less than the channel's ``retry_after``."""
+    ceiling = min(settings.max_backoff, settings.backoff * 2 ** max(0, attempts - 1))
+    delay = ceiling / 2 + rand() * ceiling / 2
+    return max(delay, retry_after or 0.0)
+
+
+class Courier:
+    """Takes rows from the outbox and sends them through ``channels`` (plugin name -> channel)."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        channels: Mapping[str, Channel],
+        settings: DeliverySettings,
+        record: Recorder,
+        *,
+        clock: Callable[[], float] = time.time,
+        rand: Callable[[], float] = random.random,
+        retention: float = 7 * 86400.0,
+    ) -> None:
+        self.outbox = outbox
+        self.channels = channels
+        self.settings = settings
+        self.record = record
+        self.clock = clock
+        self.rand = rand
+        self.retention = retention
+
+    def deliver_one(self) -> bool:
+        """Claim one due row and try it once; ``False`` when no row is due."""
+        delivery = self.outbox.claim(self.settings.lease)
+        if delivery is None:
+            return False
+        room = Room.parse(delivery.room)
+        channel = self.channels.get(room.channel)
+        if channel is None:
+            self._give_up(delivery, f"channel {room.channel!r} is not configured (known: {', '.join(self.channels)})")
+            return True
+        try:
+            channel.send(room.target, delivery.payload)
+        except DeliveryError as exc:
+            self._failed(delivery, str(exc), exc.retry_after, exc.permanent)
+        except Exception as exc:  # a plugin bug must not stop the worker; the message is kept
+            log.exception("channel %s raised while sending notification %s", room.channel, delivery.notification)
+            self._failed(delivery, f"{type(exc).__name__}: {exc}", None, False)
+        else:
+            self.outbox.mark_sent(delivery)
+            log.info("sent notification %s to %s (attempt %d)", delivery.notification, room, delivery.attempts)
+        return True
+
+    def _failed(self, delivery: Delivery, error: str, retry_after: float | None, permanent: bool) -> None:
+        if permanent or delivery.attempts >= self.settings.attempts:
+            why = "permanent error" if permanent else f"{delivery.attempts} attempts"
+            self._give_up(delivery, f"{error} (gave up after {why})")
+            return
+        delay = retry_delay(delivery.attempts, self.settings, retry_after, self.rand)
+        if self.outbox.retry_at(delivery, self.clock() + delay, error):
+            log.warning(
+                "notification %s to %s: attempt %d of %d failed, next in %.1fs: %s",
+                delivery.notification, delivery.room, delivery.attempts, self.settings.attempts, delay, error,
+            )  # fmt: skip
+
+    def _give_up(self, delivery: Delivery, error: str) -> None:
+        if self.outbox.mark_failed(delivery, error) is not None:
+            log.error("notification %s to %s failed: %s", delivery.notification, delivery.room, error)
+
+    def prune(self) -> int:
+        """Forget rows finished (and recorded) longer than ``retention`` ago; how many."""
+        return self.outbox.prune(self.clock() - self.retention)
+
+    def record_finished(self) -> int:
+        """Write the history events of finished rows not written yet; how many rows were done."""
+        done = 0
+        while batch := self.outbox.unrecorded():
+            try:
+                self.record([event for row in batch for event in history_events(row)])
+            except Exception:  # the history keeps its own spool; this only fails if that failed too
+                log.exception("cannot write history events of %d deliveries; will try again", len(batch))
+                return done
+            self.outbox.mark_recorded([row.rowid for row in batch])
+            done += len(batch)
+        return done
+
+
+def history_events(row: Finished) -> list[HistoryEvent]:
+    """``notified`` or ``failed`` for each alert of the row's notification, at the time the row was marked."""
+    kind = "notified" if row.state == "sent" else "failed"
+    room = Room.parse(row.room)
+    notification = parse_webhook(json.loads(row.body))
+    detail = f"notification {row.notification}" + (f": {row.error}" if row.error else "")
+    return [
+        HistoryEvent.for_labels(
+            row.finished, kind, alert.labels, channel=room.channel, room=room.target, detail=detail,
+            value=_number(alert.annotations.get("value")), threshold=_number(alert.annotations.get("threshold")),
+        )
+        for alert in notification.alerts
+    ]  # fmt: skip
+
+
+class Workers:
+    """``count`` delivery threads of one process; ``wake()`` starts them on a new row at once."""
+
+    def __init__(self, courier: Courier, count: int, *, poll: float = POLL) -> None:
+        self.courier = courier
+        self.count = count
+        self.poll = poll
+        self._stop = threading.Event()
+        self._wake = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._recorded_at = 0.0
+        self._pruned_at = time.monotonic()
+
+    def start(self) -> Workers:
+        self._stop.clear()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"khp-delivery-{index}", daemon=True) for index in range(self.count)
+        ]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def wake(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
+
+    def stop(self, wait: float = 10.0) -> None:
+        """Let each thread finish the message in hand, then end them."""
+        self._stop.set()
+        self.wake()
+        deadline = time.monotonic() + wait
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if self._threads:
+            log.info("delivery threads stopped (%d still busy)", self.alive)
+
+    @property
+    def alive(self) -> int:
+        return sum(thread.is_alive() for thread in self._threads)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            busy = self._guarded(self.courier.deliver_one)
+            if not busy or time.monotonic() - self._recorded_at > RECORD_EVERY:
+                self._recorded_at = time.monotonic()
+                self._guarded(self.courier.record_finished)
+            if not busy and time.monotonic() - self._pruned_at > PRUNE_EVERY:
+                self._pruned_at = time.monotonic()
+                self._guarded(self.courier.prune)
+            if not busy:
+                self._sleep()
+        self._guarded(self.courier.record_finished)
+
+    def _sleep(self) -> None:
+        wait = self.poll
+        upcoming = self._guarded(self.courier.outbox.next_due)
+        if isinstance(upcoming, float):
+            wait = min(wait, max(0.01, upcoming - self.courier.clock()))
+        with self._wake:
+            if not self._stop.is_set():
+                self._wake.wait(wait)
+
+    def _guarded(self, step: Callable[[], object]) -> object:
+        try:
+            return step()
+        except Exception:  # an unreadable outbox (disk full, locked) must not end the thread
+            log.exception("delivery worker step failed; retrying in %.1fs", self.poll)
+            self._stop.wait(self.poll)
+            return None
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,352 @@
+"""The durable outbox: accepted notifications and one delivery row per room, in one SQLite file (WAL).
+
+A webhook is answered 2xx only after ``accept`` committed its notification and all its rows
+(``synchronous=FULL``: committed means on disk). The workers' writes use ``NORMAL``: they
+survive a killed process; a power cut may undo the last ones, which can only repeat a send.
+Rows are unique on (notification id, room), so a notification Alertmanager retries is stored,
+and sent, once per room; the same notification again after the duplicate window is
+Alertmanager's ``repeat_interval`` reminder, and its rows are sent once more.
+
+Several processes share the file. A worker ``claim``s one due row with a single atomic
+``UPDATE ... WHERE state = 'pending' AND lease_until <= now``: the row is hidden from every
+other worker until its lease ends, and a worker that dies gives it back when the lease ends.
+A row is ``pending`` until it is ``sent`` or ``failed``; ``recorded`` says its history events
+were written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+BUSY_TIMEOUT = 30.0  # seconds a write waits for the file's lock before the outbox gives up
+T = TypeVar("T")
+STATES = (PENDING, SENT, FAILED)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS notifications (
+    id TEXT PRIMARY KEY,
+    receiver TEXT NOT NULL,
+    received REAL NOT NULL,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (
+    notification TEXT NOT NULL REFERENCES notifications (id),
+    room TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due REAL NOT NULL,
+    lease_until REAL NOT NULL DEFAULT 0,
+    claim TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    finished REAL,
+    recorded INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (notification, room)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (due) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS deliveries_unrecorded ON deliveries (finished) WHERE state != 'pending' AND recorded = 0;
+CREATE INDEX IF NOT EXISTS deliveries_finished ON deliveries (finished) WHERE state != 'pending';
+"""
+
+
+class OutboxError(Exception):
+    """The outbox file cannot be opened, read or written; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message for one room, as a worker claimed it (``attempts`` counts this try)."""
+
+    rowid: int
+    notification: str
+    room: str
+    payload: Mapping[str, Any]
+    attempts: int
+    claim: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A row that is sent or failed and whose history events are not written yet."""
+
+    rowid: int
+    notification: str
+    room: str
+    state: str
+    finished: float
+    error: str
+    body: str
+
+
+class Outbox:
+    """The outbox file at ``path``; one connection per thread (and per process: safe after ``fork``)."""
+
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutboxError(f"cannot create the directory of the outbox {self.path}: {exc.strerror}") from None
+        self._run("set up", lambda conn: conn.executescript(SCHEMA))
+
+    # -- writing: the webhook ---------------------------------------------------------------------
+
+    def seen(self, notification: str, since: float = -math.inf) -> bool:
+        """Whether the notification with this id was stored after ``since``."""
+        sql = "SELECT 1 FROM notifications WHERE id = ? AND received > ?"
+        return self._run("read", lambda conn: conn.execute(sql, (notification, since)).fetchone()) is not None
+
+    def accept(
+        self,
+        notification: str,
+        receiver: str,
+        body: str,
+        payloads: Mapping[str, Mapping[str, Any]],
+        window: float = math.inf,
+    ) -> str:
+        """Store the notification and one pending row per room (``payloads``: room -> rendered payload), on disk.
+
+        Returns ``accepted``; or ``duplicate``, storing nothing, when that notification was stored
+        less than ``window`` seconds ago (Alertmanager retrying it); or ``repeated`` when it was
+        stored longer ago (Alertmanager's ``repeat_interval``): then its finished rows are pending
+        again with the new payloads, and rows still pending are left as they are.
+        """
+        now = self.clock()
+        rows = [(notification, room, _dumps(payload), now, now) for room, payload in payloads.items()]
+
+        def store(conn: sqlite3.Connection) -> str:
+            found = conn.execute("SELECT received FROM notifications WHERE id = ?", (notification,)).fetchone()
+            if found is not None and found[0] > now - window:
+                return "duplicate"
+            conn.execute(
+                "INSERT INTO notifications (id, receiver, received, body) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET received = excluded.received, body = excluded.body",
+                (notification, receiver, now, body),
+            )
+            conn.executemany(
+                """
+                INSERT INTO deliveries (notification, room, payload, due, created) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (notification, room) DO UPDATE SET
+                    payload = excluded.payload, state = 'pending', attempts = 0, due = excluded.due,
+                    lease_until = 0, claim = '', error = '', created = excluded.created, finished = NULL,
+                    recorded = 0
+                WHERE state != 'pending' AND recorded = 1
+                """,
+                rows,
+            )
+            return "accepted" if found is None else "repeated"
+
+        return self._run("write a notification to", store, transaction=True, durable=True)
+
+    # -- the workers ----------------------------------------------------------------------------------
+
+    def claim(self, lease: float) -> Delivery | None:
+        """Take the first due row for ``lease`` seconds, atomically across processes; ``None`` if none is due."""
+        now = self.clock()
+        token = uuid.uuid4().hex
+        sql = """
+            UPDATE deliveries SET lease_until = ?, claim = ?, attempts = attempts + 1
+            WHERE rowid = (
+                SELECT rowid FROM deliveries
+                WHERE state = 'pending' AND due <= ? AND lease_until <= ? ORDER BY due, rowid LIMIT 1
+            ) AND state = 'pending' AND lease_until <= ?
+            RETURNING rowid, notification, room, payload, attempts
+        """
+        params = (now + lease, token, now, now, now)
+        row = self._run("claim a delivery in", lambda conn: conn.execute(sql, params).fetchone())
+        if row is None:
+            return None
+        rowid, notification, room, payload, attempts = row
+        return Delivery(rowid, notification, room, json.loads(payload), attempts, token)
+
+    def mark_sent(self, delivery: Delivery) -> float:
+        """The channel took it: ``sent``, whoever holds the lease now (it *was* delivered). Returns the time."""
+        now = self.clock()
+        sql = "UPDATE deliveries SET state = 'sent', finished = ?, lease_until = 0, error = '' WHERE rowid = ?"
+        self._run("mark a delivery sent in", lambda conn: conn.execute(sql, (now, delivery.rowid)))
+        return now
+
+    def retry_at(self, delivery: Delivery, due: float, error: str) -> bool:
+        """Try again at ``due``; ``False`` if the lease was lost to another worker meanwhile."""
+        sql = (
+            "UPDATE deliveries SET due = ?, lease_until = 0, error = ? "
+            "WHERE rowid = ? AND claim = ? AND state = 'pending'"
+        )
+        params = (due, error, delivery.rowid, delivery.claim)
+        return bool(self._run("reschedule a delivery in", lambda conn: conn.execute(sql, params).rowcount))
+
+    def mark_failed(self, delivery: Delivery, error: str) -> float | None:
+        """Give up on it: ``failed``. Returns the time, or ``None`` if the lease was lost meanwhile."""
+        now = self.clock()
+        sql = (
+            "UPDATE deliveries SET state = 'failed', finished = ?, lease_until = 0, error = ? "
+            "WHERE rowid = ? AND claim = ? AND state = 'pending'"
+        )
+        params = (now, error, delivery.rowid, delivery.claim)
+        changed = self._run("mark a delivery failed in", lambda conn: conn.execute(sql, params).rowcount)
+        return now if changed else None
+
+    def next_due(self) -> float | None:
+        """When the next pending row may be claimed (due and its lease over), or ``None``."""
+        sql = "SELECT min(max(due, lease_until)) FROM deliveries WHERE state = 'pending'"
+        when: float | None = self._run("read", lambda conn: conn.execute(sql).fetchone()[0])
+        return when
+
+    def unrecorded(self, limit: int = 500) -> list[Finished]:
+        """Sent or failed rows whose history events are still to be written, oldest first."""
+        sql = """
+            SELECT d.rowid, d.notification, d.room, d.state, d.finished, d.error, n.body
+            FROM deliveries d JOIN notifications n ON n.id = d.notification
+            WHERE d.state != 'pending' AND d.recorded = 0 ORDER BY d.finished LIMIT ?
+        """
+        rows = self._run("read", lambda conn: conn.execute(sql, (limit,)).fetchall())
+        return [Finished(*row) for row in rows]
+
+    def mark_recorded(self, rowids: Sequence[int]) -> None:
+        sql = "UPDATE deliveries SET recorded = 1 WHERE rowid = ?"
+        self._run("write", lambda conn: conn.executemany(sql, [(r,) for r in rowids]), transaction=True)
+
+    def prune(self, before: float) -> int:
+        """Forget rows finished and recorded before ``before``, and notifications left with no rows."""
+
+        def prune(conn: sqlite3.Connection) -> int:
+            gone = conn.execute(
+                "DELETE FROM deliveries WHERE state != 'pending' AND recorded = 1 AND finished < ?", (before,)
+            ).rowcount
+            conn.execute(
+                "DELETE FROM notifications WHERE received < ? "
+                "AND NOT EXISTS (SELECT 1 FROM deliveries WHERE notification = notifications.id)",
+                (before,),
+            )
+            return int(gone)
+
+        return self._run("prune", prune, transaction=True)
+
+    # -- reading: health and tests --------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Rows per state (every state present, 0 when none)."""
+        sql = "SELECT state, count(*) FROM deliveries GROUP BY state"
+        rows = self._run("read", lambda conn: conn.execute(sql).fetchall())
+        return {state: 0 for state in STATES} | dict(rows)
+
+    def oldest_pending(self) -> float | None:
+        """When the oldest pending row was accepted, or ``None``."""
+        sql = "SELECT min(created) FROM deliveries WHERE state = 'pending'"
+        when: float | None = self._run("read", lambda conn: conn.execute(sql).fetchone()[0])
+        return when
+
+    def rows(self, notification: str | None = None) -> list[dict[str, Any]]:
+        """Every delivery row (of one notification) as a dict, in the order accepted."""
+        sql = (
+            "SELECT rowid, * FROM deliveries" + (" WHERE notification = ?" if notification else "") + " ORDER BY rowid"
+        )
+
+        def read(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            cursor = conn.execute(sql, (notification,) if notification else ())
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+        return self._run("read", read)
+
+    def close(self) -> None:
+        """Close every connection this object opened in this process."""
+        with self._lock:
+            opened, self._open = self._open, []
+        if self._pid == os.getpid():
+            for conn in opened:
+                conn.close()
+        self._local = threading.local()
+
+    # -- connections ----------------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # a forked child must not use its parent's connections
+            self._pid, self._local, self._open = os.getpid(), threading.local(), []
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            # timeout 0: a locked file raises at once and _run waits in short steps; SQLite's own
+            # busy handler sleeps up to 100 ms at a time, which is what webhooks would wait
+            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            self._retrying("open", lambda: conn.execute("PRAGMA journal_mode=WAL"))
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._open.append(conn)
+        return conn
+
+    def _run(
+        self,
+        what: str,
+        operation: Callable[[sqlite3.Connection], T],
+        *,
+        transaction: bool = False,
+        durable: bool = False,
+    ) -> T:
+        """``operation`` on this thread's connection, in a write transaction if asked, retried while the file is locked.
+
+        ``durable`` commits with ``synchronous=FULL`` (the WAL is on disk when this returns);
+        other writes are safe against a killed process but may be lost with the machine's power,
+        which can only make a message be sent again, never lost.
+        """
+        conn = self._connection()
+
+        def attempt() -> T:
+            if not transaction:
+                return operation(conn)
+            if durable:
+                conn.execute("PRAGMA synchronous=FULL")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = operation(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                return result
+            finally:
+                if durable:
+                    conn.execute("PRAGMA synchronous=NORMAL")
+
+        try:
+            return self._retrying(what, attempt)
+        except sqlite3.Error as exc:
+            raise OutboxError(f"cannot {what} the outbox {self.path}: {exc}") from None
+
+    def _retrying(self, what: str, attempt: Callable[[], T]) -> T:
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(random.uniform(0.0002, 0.002))
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _dumps(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

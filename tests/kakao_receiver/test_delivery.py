@@ -1,0 +1,239 @@
+"""Delivery from the outbox: retries with backoff and jitter, retry_after, permanent errors, history."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from history import HistoryEvent
+from kakao_receiver import DeliveryError
+from kakao_receiver._delivery import Courier, Workers, retry_delay
+from kakao_receiver._outbox import Outbox
+from kakao_receiver._settings import DeliverySettings
+
+from .test_app import NOW, Clock, RecordingChannel, body
+
+SETTINGS = DeliverySettings(attempts=4, backoff=2.0, max_backoff=30.0, lease=60.0, workers=2)
+BODY = json.dumps(body())
+
+
+class Setup:
+    """An outbox with one notification for rooms ``rec:a`` and ``rec:b``, a courier and what it records."""
+
+    def __init__(self, tmp_path: Path, settings: DeliverySettings = SETTINGS, rooms: tuple[str, ...] = ("rec:a",)):
+        self.clock = Clock()
+        self.channel = RecordingChannel()
+        self.events: list[HistoryEvent] = []
+        self.outbox = Outbox(tmp_path / "outbox.db", self.clock)
+        self.outbox.accept("n1", "khp-critical", BODY, {room: {"text": f"to {room}"} for room in rooms})
+        self.courier = Courier(
+            self.outbox, {"rec": self.channel}, settings, self.events.extend, clock=self.clock, rand=lambda: 0.5
+        )
+
+    def row(self) -> dict[str, Any]:
+        return self.outbox.rows()[0]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Setup:
+    return Setup(tmp_path)
+
+
+def test_the_backoff_doubles_with_jitter_in_its_upper_half_up_to_the_cap() -> None:
+    low = [retry_delay(n, SETTINGS, rand=lambda: 0.0) for n in range(1, 7)]
+    high = [retry_delay(n, SETTINGS, rand=lambda: 1.0) for n in range(1, 7)]
+
+    assert low == [1.0, 2.0, 4.0, 8.0, 15.0, 15.0]
+    assert high == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+
+
+def test_retry_after_is_a_floor_not_a_suggestion() -> None:
+    assert retry_delay(1, SETTINGS, retry_after=120.0, rand=lambda: 1.0) == 120.0
+    assert retry_delay(4, SETTINGS, retry_after=1.0, rand=lambda: 1.0) == 16.0
+
+
+def test_a_transient_failure_is_retried_after_the_backoff_then_sent(setup: Setup) -> None:
+    setup.channel.failures.append(DeliveryError("HTTP 500; will retry"))
+
+    assert setup.courier.deliver_one()
+    assert setup.row()["state"] == "pending" and setup.row()["due"] == NOW + 1.5  # 2s ceiling, jitter 0.5
+    assert setup.row()["error"] == "HTTP 500; will retry"
+    assert not setup.courier.deliver_one()  # not due yet
+    setup.clock.now += 1.5
+    assert setup.courier.deliver_one()
+    setup.clock.now += 0.5
+    assert setup.courier.record_finished() == 1
+
+    assert setup.channel.sent == [("a", {"text": "to rec:a"})]
+    assert (setup.row()["state"], setup.row()["attempts"], setup.row()["finished"]) == ("sent", 2, NOW + 1.5)
+    assert [(e.kind, e.time, e.room) for e in setup.events] == [("notified", NOW + 1.5, "a")] * 2
+
+
+def test_the_channel_s_retry_after_is_honoured(setup: Setup) -> None:
+    setup.channel.failures.append(DeliveryError("429 too_many_requests", retry_after=45))
+
+    setup.courier.deliver_one()
+
+    assert setup.row()["due"] == NOW + 45
+    setup.clock.now += 44
+    assert not setup.courier.deliver_one()
+    setup.clock.now += 1
+    assert setup.courier.deliver_one() and setup.row()["state"] == "sent"
+
+
+def test_a_permanent_error_fails_the_row_at_once_and_is_recorded(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    setup.channel.failures.append(DeliveryError("conversation_not_found; retrying cannot help", permanent=True))
+
+    setup.courier.deliver_one()
+    setup.courier.record_finished()
+
+    assert setup.row()["state"] == "failed" and setup.row()["attempts"] == 1
+    assert "gave up after permanent error" in setup.row()["error"]
+    assert not setup.courier.deliver_one()
+    assert [(e.kind, e.host) for e in setup.events] == [("failed", "a-ov1"), ("failed", "a-ov2")]
+    assert "conversation_not_found" in setup.events[0].detail
+    assert any(r.levelno == logging.ERROR and "conversation_not_found" in r.getMessage() for r in caplog.records)
+
+
+def test_after_the_last_attempt_the_row_fails(setup: Setup) -> None:
+    setup.channel.failures.extend(DeliveryError(f"HTTP 503 #{n}") for n in range(10))
+
+    tries = 0
+    while setup.row()["state"] == "pending":
+        setup.clock.now += 60
+        tries += setup.courier.deliver_one()
+    setup.courier.record_finished()
+
+    assert tries == SETTINGS.attempts
+    assert setup.row()["state"] == "failed" and setup.row()["error"] == "HTTP 503 #3 (gave up after 4 attempts)"
+    assert len(setup.channel.failures) == 10 - SETTINGS.attempts
+    assert {e.kind for e in setup.events} == {"failed"}
+
+
+def test_a_plugin_that_raises_anything_else_is_retried_not_fatal(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    setup.channel.failures.append(KeyError("blocks"))
+
+    assert setup.courier.deliver_one()
+
+    assert setup.row()["state"] == "pending" and "KeyError" in setup.row()["error"]
+    assert any("raised while sending" in r.getMessage() for r in caplog.records)
+
+
+def test_a_row_for_a_channel_no_longer_configured_fails(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, rooms=("pigeon:loft",))
+
+    setup.courier.deliver_one()
+
+    assert setup.row()["state"] == "failed" and "channel 'pigeon' is not configured" in setup.row()["error"]
+
+
+def test_history_that_cannot_be_written_is_written_later_as_the_same_events(setup: Setup) -> None:
+    written: list[HistoryEvent] = []
+    broken = {"on": True}
+
+    def record(events: Any) -> None:
+        if broken["on"]:
+            raise OSError("history spool: disk full")
+        written.extend(events)
+
+    setup.courier.record = record
+    setup.courier.deliver_one()
+    assert setup.courier.record_finished() == 0
+    assert setup.row()["state"] == "sent" and setup.row()["recorded"] == 0
+
+    broken["on"] = False
+    setup.clock.now += 100
+    assert setup.courier.record_finished() == 1
+
+    assert [(e.kind, e.time) for e in written] == [("notified", NOW), ("notified", NOW)]
+    assert setup.courier.record_finished() == 0
+
+
+def test_a_worker_that_died_holding_a_row_leaves_it_to_another_after_the_lease(setup: Setup) -> None:
+    dead = setup.outbox.claim(SETTINGS.lease)  # claimed, then the process was killed before sending
+    assert dead is not None
+    assert not setup.courier.deliver_one()
+
+    setup.clock.now += SETTINGS.lease
+
+    assert setup.courier.deliver_one()
+    assert setup.channel.sent == [("a", {"text": "to rec:a"})]
+    assert setup.row()["attempts"] == 2
+
+
+def test_the_one_repeat_a_crash_can_cause_is_between_send_and_mark(setup: Setup) -> None:
+    """The documented at-least-once window: the channel took it, the process died before marking it."""
+    dead = setup.outbox.claim(SETTINGS.lease)
+    assert dead is not None
+    setup.channel.send("a", dead.payload)  # ... and the process is killed here
+
+    setup.clock.now += SETTINGS.lease
+    setup.courier.deliver_one()
+
+    assert len(setup.channel.sent) == 2  # sent twice: once before the crash, once after the lease
+    assert setup.row()["state"] == "sent"
+
+
+def test_threads_of_two_processes_send_every_row_exactly_once(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    box = Outbox(path)
+    for index in range(200):
+        box.accept(f"n{index}", "khp-critical", BODY, {"rec:a": {"n": index}, "rec:b": {"n": index}})
+    channel = SlowChannel()
+    sets = [
+        Workers(Courier(Outbox(path), {"rec": channel}, SETTINGS, lambda events: None), count=3, poll=0.05)
+        for _ in range(2)
+    ]
+    for workers in sets:
+        workers.start()
+    try:
+        deadline = time.monotonic() + 60
+        while box.counts()["sent"] < 400 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        for workers in sets:
+            workers.stop()
+
+    assert sorted(channel.sent) == sorted((target, n) for n in range(200) for target in ("a", "b"))
+    assert box.counts() == {"pending": 0, "sent": 400, "failed": 0}
+
+
+class SlowChannel:
+    """Takes a little time per send, so that threads overlap; keeps (target, number) of each message."""
+
+    name = "rec"
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sent: list[tuple[str, int]] = []
+
+    def render(self, content: Any) -> dict[str, Any]:
+        return {}
+
+    def send(self, target: str, payload: Any) -> None:
+        time.sleep(0.001)
+        with self.lock:
+            self.sent.append((target, payload["n"]))
+
+
+def test_rows_older_than_the_retention_are_pruned(setup: Setup) -> None:
+    setup.courier.deliver_one()
+    setup.courier.record_finished()
+    setup.courier.retention = 86400
+
+    setup.clock.now += 86399
+    assert setup.courier.prune() == 0
+    setup.clock.now += 2
+    assert setup.courier.prune() == 1
+
+    assert setup.outbox.rows() == [] and not setup.outbox.seen("n1")
