@@ -18,7 +18,7 @@ from sources import open_sources
 from store import Store
 
 from ._common import eprint
-from ._demo_stack import DemoAlertmanager, alertmanager_binary, demo_config
+from ._demo_stack import DemoAlertmanager, DemoReceiver, alertmanager_binary, demo_config
 from ._pipeline import Pipeline
 
 
@@ -93,10 +93,12 @@ def demo(
     directory = store_path.parent / "demo"
     binary = alertmanager_binary() if alertmanager else None
     manager = DemoAlertmanager(directory / "alertmanager", binary) if binary else None
-    if manager is not None:
-        config = demo_config(config, directory, manager.url, config.routing.receiver_url)
+    receiver = DemoReceiver(directory / "receiver") if manager is not None else None
+    if manager is not None and receiver is not None:
+        config = receiver.configure(demo_config(config, directory, manager.url, receiver.url))
+        receiver.start(config)
         manager.start(config)
-        output(f"Alertmanager (grouping, inhibition, silences) at {manager.url}")
+        output(f"Alertmanager (grouping, inhibition, silences) at {manager.url}; chat messages print below")
     elif alertmanager:
         output("Alertmanager is not installed (Debian: prometheus-alertmanager): problems are not sent")
     with (
@@ -117,5 +119,7 @@ def demo(
             store.write_processes(batch.processes)
     if manager is not None:
         manager.stop()
+    if receiver is not None:
+        receiver.stop()
     output(f"demo stopped after {done} cycles; {len(pipeline.active)} problems active")
     return 0

@@ -1,4 +1,5 @@
-"""The servers ``khp demo`` runs beside the evaluator: a real Alertmanager with the rendered config.
+"""The servers ``khp demo`` runs beside the evaluator: a real Alertmanager with the rendered
+config, and the khp receiver printing its messages on the console channel.
 
 Everything listens on free loopback ports and lives under the demo's directory; ``close()``
 stops it all.
@@ -11,10 +12,12 @@ import secrets
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from configuration import AlertmanagerConfig, Config, RouteTimings, RoutingConfig
 from routing import render_alertmanager_yaml
@@ -96,7 +99,7 @@ def demo_config(config: Config, directory: Path, alertmanager_url: str, receiver
         token.chmod(0o600)
     routing = RoutingConfig(
         receiver_url=receiver_url,
-        credentials_file=str(token),
+        credentials_file=str(token.resolve()),
         channels=config.routing.channels,
         timings=DEMO_TIMINGS,
     )
@@ -107,3 +110,52 @@ def demo_config(config: Config, directory: Path, alertmanager_url: str, receiver
         routing=routing,
         clusters=clusters,
     )
+
+
+class DemoReceiver:
+    """The khp receiver for the demo: Alertmanager's webhook in, messages on the console channel.
+
+    Served in this process by werkzeug's threaded server on a free loopback port; the rooms are
+    ``console:warning`` and ``console:critical``, so the demo's chat messages print in its output.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.server: Any = None
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/alertmanager"
+
+    def configure(self, config: Config) -> Config:
+        """``config`` with console rooms and a receiver section of the demo's own."""
+        routing = dataclasses.replace(
+            config.routing, channels={"warning": ("console:warning",), "critical": ("console:critical",)}
+        )
+        receiver = {
+            "token_file": config.routing.credentials_file,
+            "outbox": str(self.directory / "outbox.db"),
+            "channels": {"console": {"stream": "stdout"}},
+            "delivery": {"attempts": 3, "backoff": "1s", "max_backoff": "5s", "lease": "30s", "workers": 1},
+        }
+        components = {**config.components, "receiver": receiver}
+        clusters = {name: dataclasses.replace(c, channels={}) for name, c in config.clusters.items()}
+        return dataclasses.replace(config, routing=routing, components=components, clusters=clusters)
+
+    def start(self, config: Config) -> None:
+        from werkzeug.serving import make_server
+
+        from kakao_receiver import create_app
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        app = create_app(config, bot=False)
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="khp-demo-receiver", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server = None
