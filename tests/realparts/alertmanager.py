@@ -37,6 +37,7 @@ from typing import Any
 
 import pytest
 
+from ._process import launch, terminate, wait_ready
 from .prometheus import free_port
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -160,36 +161,15 @@ class AlertmanagerServer:
             ]
         else:
             command.append("--cluster.listen-address=")
-        with open(self.log_path, "ab") as log:
-            log.write(f"$ {' '.join(command)}\n".encode())
-            log.flush()
-            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.directory)
+        self._process = launch(command, self.log_path, self.directory)
 
     def _wait_ready(self, wait: float) -> bool:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self._process is None or self._process.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as response:
-                    if response.status == 200:
-                        return True
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        return False
+        return wait_ready(self._process, f"{self.url}/-/ready", wait)
 
     def stop(self) -> None:
         """Terminate (SIGTERM) and wait."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        terminate(process)
 
     def kill(self) -> None:
         """End it at once (SIGKILL), as a crash would."""
