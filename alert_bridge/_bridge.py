@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
-from configuration import Config
 from evaluator import CycleResult, Problem
+from khp.configuration import Config
 
 from ._client import AlertmanagerClient
 from ._courier import Batch, Courier, Delivery

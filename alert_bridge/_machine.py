@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from configuration import Config
 from evaluator import MONITOR_FAILED, MONITOR_TIMED_OUT, SOURCE_UNAVAILABLE, Problem
+from khp.configuration import Config
 
 PENDING = "pending"
 FIRING = "firing"

@@ -34,8 +34,8 @@ if str(ROOT) not in sys.path:
 from alert_bridge import AlertBridge, AlertmanagerClient, BridgeReport  # noqa: E402
 from alert_bridge._machine import FIRING, AlertState  # noqa: E402
 from alert_bridge._payload import alert  # noqa: E402
-from configuration import AlertmanagerConfig, Config, EvaluationConfig, StoreConfig  # noqa: E402
 from evaluator import CycleRecord, CycleResult, MonitorRecord, Problem  # noqa: E402
+from khp.configuration import AlertmanagerConfig, Config, EvaluationConfig, StoreConfig  # noqa: E402
 from tests.realparts.alertmanager import WebhookRecorder, running_pair, webhook_config  # noqa: E402
 
 CHECKS = 70

@@ -39,11 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from backtest import run_backtest  # noqa: E402
-from configuration import Config, load_config  # noqa: E402
 from evaluator import discover_monitors, select  # noqa: E402
-from simulator import Fleet, simulate  # noqa: E402
-from store import Store  # noqa: E402
+from khp.backtest import run_backtest  # noqa: E402
+from khp.configuration import Config, load_config  # noqa: E402
+from khp.simulator import Fleet, simulate  # noqa: E402
+from khp.store import Store  # noqa: E402
 
 END = 1795946400.0  # 2026-11-29T10:00:00Z
 STEP = 60.0

@@ -39,12 +39,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from configuration import Config, Threshold, load_config  # noqa: E402
 from evaluator import Evaluator, Monitor, discover_monitors  # noqa: E402
-from records import ProcessState  # noqa: E402
-from simulator import PROGRAMS, Fleet, simulate  # noqa: E402
-from sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources, open_sources  # noqa: E402
-from store import Store  # noqa: E402
+from khp.configuration import Config, Threshold, load_config  # noqa: E402
+from khp.records import ProcessState  # noqa: E402
+from khp.simulator import PROGRAMS, Fleet, simulate  # noqa: E402
+from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources, open_sources  # noqa: E402
+from khp.store import Store  # noqa: E402
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z
 CHECKS = 70

@@ -22,13 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.standins when run as a script
 
-from configuration import Config, EvaluationConfig  # noqa: E402
 from evaluator import CycleResult, Evaluator, Monitor  # noqa: E402
 from evaluator.testing import build_config  # noqa: E402
-from records import MetricRow  # noqa: E402
-from sources import EmbeddedLogs, EmbeddedProcesses, Sources  # noqa: E402
-from sources._druid import DruidMetrics, DruidOptions  # noqa: E402
-from store import Store  # noqa: E402
+from khp.configuration import Config, EvaluationConfig  # noqa: E402
+from khp.records import MetricRow  # noqa: E402
+from khp.sources import EmbeddedLogs, EmbeddedProcesses, Sources  # noqa: E402
+from khp.sources._druid import DruidMetrics, DruidOptions  # noqa: E402
+from khp.store import Store  # noqa: E402
 from tests.standins.druid import DruidStandIn  # noqa: E402
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z

@@ -42,10 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from configuration import load_config  # noqa: E402
 from kakao_receiver import compose, parse_webhook  # noqa: E402
 from kakao_receiver._outbox import Outbox  # noqa: E402
 from kakao_receiver.channels import load_channel  # noqa: E402
+from khp.configuration import load_config  # noqa: E402
 from tests.standins.kakao import KakaoStandIn, _Handler  # noqa: E402
 
 TOKEN = "bench-receiver-token"

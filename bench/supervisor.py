@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(ROOT)
 
-from sources import ProcessQuery  # noqa: E402
-from sources._supervisor import DEFAULT_PARALLEL, SupervisorProcesses  # noqa: E402
+from khp.sources import ProcessQuery  # noqa: E402
+from khp.sources._supervisor import DEFAULT_PARALLEL, SupervisorProcesses  # noqa: E402
 
 SAMPLE = 100  # hosts polled one at a time, extrapolated to all
 

@@ -8,9 +8,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from configuration import Config
-from records import ProcessState
-from sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
+from khp.configuration import Config
+from khp.records import ProcessState
+from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
 
 from ._errors import DslError
 from ._inventory import Inventory, RoleNamer, build_inventory

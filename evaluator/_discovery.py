@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from configuration import Config
+from khp.configuration import Config
 
 from ._errors import MonitorLoadError
 from ._monitor import Monitor

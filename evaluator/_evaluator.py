@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from configuration import Config
-from sources import SourceError, Sources
+from khp.configuration import Config
+from khp.sources import SourceError, Sources
 
 from ._context import EvaluationContext
 from ._monitor import Monitor

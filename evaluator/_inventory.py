@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from configuration import ClusterConfig, InventoryConfig
+from khp.configuration import ClusterConfig, InventoryConfig
 
 
 class RoleNamer:

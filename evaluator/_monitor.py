@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from configuration import parse_duration
-from records import PROCESS_STATES, ProcessState
-from sources import Sample
+from khp.configuration import parse_duration
+from khp.records import PROCESS_STATES, ProcessState
+from khp.sources import Sample
 
 from ._context import EvaluationContext, parse_role
 from ._errors import DslError

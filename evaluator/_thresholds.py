@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from configuration import Config
+from khp.configuration import Config
 
 from ._errors import ThresholdError
 from ._vector import ThresholdLike

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from configuration import ClusterConfig, Config, Threshold, parse_duration, parse_time
-from records import LogRow, MetricRow, ProcessState
-from sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, Sources
-from store import Store
+from khp.configuration import ClusterConfig, Config, Threshold, parse_duration, parse_time
+from khp.records import LogRow, MetricRow, ProcessState
+from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, Sources
+from khp.store import Store
 
 from ._context import EvaluationContext, RolePath
 from ._discovery import check_thresholds

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from configuration import SOURCE_KINDS
 from evaluator import SEVERITIES, CycleResult, Problem
+from khp.configuration import SOURCE_KINDS
 
 ACTIVE = "active"
 """The ``state`` label of a problem the alert bridge gave no state for."""

@@ -22,8 +22,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from configuration import Config, ConfigError, load_config
-from routing import UnknownReceiver, receiver_rooms, rooms_for_receiver
+from khp.configuration import Config, ConfigError, load_config
+from khp.routing import UnknownReceiver, receiver_rooms, rooms_for_receiver
 
 from ._channel import Channel, Room
 from ._content import Links, compose
@@ -99,7 +99,7 @@ def create_app(
         raise ConfigError(config.file, f"receiver.channels.{missing[0]}", "no such channel was given to create_app")
     _check_lease(config, settings, channels)
     if history is None:
-        from history import open_history
+        from khp.history import open_history
 
         history = open_history(config, environ=environ, clock=clock).record
     try:

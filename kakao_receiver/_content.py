@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from configuration import format_time
+from khp.configuration import format_time
 
 from ._i18n import DEFAULT_LANGUAGE, ZONES, check_language, human_clock, human_duration, phrase
 from ._webhook import Alert, Notification

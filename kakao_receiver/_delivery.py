@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from history import HistoryEvent
+from khp.history import HistoryEvent
 
 from ._channel import Channel, DeliveryError, Room
 from ._outbox import Delivery, Finished, Outbox

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from configuration import Config, ConfigError, ConfigSection
+from khp.configuration import Config, ConfigError, ConfigSection
 
 from ._i18n import DEFAULT_LANGUAGE, LANGUAGES
 

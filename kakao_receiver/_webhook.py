@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from configuration import parse_time
+from khp.configuration import parse_time
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 

@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from backtest import (
+from evaluator import discover_monitors, select
+from khp.backtest import (
     BacktestError,
     ProgressBar,
     render_hints,
@@ -25,9 +26,8 @@ from backtest import (
     run_backtest,
     tuning_hints,
 )
-from configuration import Config, format_time, parse_duration, parse_time
-from evaluator import discover_monitors, select
-from history import HistoryError
+from khp.configuration import Config, format_time, parse_duration, parse_time
+from khp.history import HistoryError
 
 from ._common import UsageError
 

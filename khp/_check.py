@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from configuration import Config, LiveConfig, format_time
 from evaluator import CycleResult, Evaluator, MonitorLoadError, Problem, check_thresholds
-from store import CycleLog
+from khp.configuration import Config, LiveConfig, format_time
+from khp.store import CycleLog
 
 from ._common import Runtime, eprint
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from configuration import Config, load_config, parse_time
 from evaluator import Evaluator, Monitor, discover_monitors, select
-from sources import Sources, open_sources
-from store import Store
+from khp.configuration import Config, load_config, parse_time
+from khp.sources import Sources, open_sources
+from khp.store import Store
 
 DEFAULT_CONFIG = "khp.yml"
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from configuration import Config, ConfigError
+from khp.configuration import Config, ConfigError
 
 from ._common import UsageError
 
@@ -32,7 +32,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 def run(args: argparse.Namespace, config: Config, environ: Mapping[str, str] | None = None) -> int:
     """Check the settings, then serve until gunicorn stops; its exit code."""
-    from console import console_settings, secret_key
+    from khp.console import console_settings, secret_key
 
     environ = os.environ if environ is None else environ
     try:
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, config: Config, environ: Mapping[str, str] | N
 
 
 def _app(file: str) -> Any:
-    from console import create_app
+    from khp.console import create_app
 
     return create_app(file or None)
 

@@ -6,8 +6,8 @@ import json
 import time
 from collections.abc import Sequence
 
-from configuration import Config, format_time
-from store import CycleLog, Store
+from khp.configuration import Config, format_time
+from khp.store import CycleLog, Store
 
 
 def load(config: Config, kind: str, files: Sequence[str]) -> int:

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from configuration import Config, StoreConfig, format_duration, format_time
 from evaluator import Evaluator, discover_monitors
-from simulator import Fleet, simulate
-from sources import open_sources
-from store import Store
+from khp.configuration import Config, StoreConfig, format_duration, format_time
+from khp.simulator import Fleet, simulate
+from khp.sources import open_sources
+from khp.store import Store
 
 from ._common import eprint
 from ._demo_stack import DemoAlertmanager, DemoReceiver, alertmanager_binary, demo_config

@@ -19,8 +19,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from configuration import AlertmanagerConfig, Config, RouteTimings, RoutingConfig
-from routing import render_alertmanager_yaml
+from khp.configuration import AlertmanagerConfig, Config, RouteTimings, RoutingConfig
+from khp.routing import render_alertmanager_yaml
 
 # Demo minutes pass every few seconds, so Alertmanager's batching is shortened to match.
 DEMO_TIMINGS = RouteTimings(group_wait=2.0, group_interval=5.0, repeat_interval=3600.0)

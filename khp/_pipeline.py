@@ -9,11 +9,11 @@ from typing import Any
 from prometheus_client import CollectorRegistry, ProcessCollector
 
 from alert_bridge import AlertBridge, BridgeReport
-from configuration import Config
 from evaluator import Changes, CycleResult, Problem, diff_problems
 from exporter import ExporterState, KhpCollector, MetricsServer, serve
-from history import History, HistoryEvent, open_history
-from store import CycleLog
+from khp.configuration import Config
+from khp.history import History, HistoryEvent, open_history
+from khp.store import CycleLog
 
 from ._common import eprint
 
@@ -48,7 +48,7 @@ class Pipeline:
             eprint(f"serving metrics on {self.server.url}")
 
     def after_cycle(self, result: CycleResult) -> Changes:
-        from configuration import format_time
+        from khp.configuration import format_time
 
         from ._check import summary, transition_lines
 

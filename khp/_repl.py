@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from configuration import Config, format_time, parse_time
 from evaluator import Monitor, Problem, Vector
 from evaluator._context import EvaluationContext
 from evaluator._queries import CycleQueries
-from sources import Sources
+from khp.configuration import Config, format_time, parse_time
+from khp.sources import Sources
 
 HISTORY = Path(os.environ.get("KHP_HISTORY", "~/.khp_history")).expanduser()
 DSL_NAMES = (

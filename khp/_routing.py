@@ -10,8 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from configuration import Config
-from routing import render_alertmanager_yaml
+from khp.configuration import Config
+from khp.routing import render_alertmanager_yaml
 
 AMTOOL = "amtool"
 _CHECK_TIMEOUT = 60.0

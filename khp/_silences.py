@@ -19,8 +19,8 @@ import os
 import sys
 from typing import Any
 
-from configuration import Config
-from silences import (
+from khp.configuration import Config
+from khp.silences import (
     KINDS,
     MUTE_LEVELS,
     AlertmanagerUnavailable,

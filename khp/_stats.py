@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from configuration import Config, format_duration, format_time, parse_duration, parse_time
-from history import Figures, HistoryError, Statistics, open_history, statistics
+from khp.configuration import Config, format_duration, format_time, parse_duration, parse_time
+from khp.history import Figures, HistoryError, Statistics, open_history, statistics
 
 from ._common import UsageError
 

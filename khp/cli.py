@@ -17,10 +17,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from configuration import Config, ConfigError, parse_duration
 from evaluator import EvaluatorError, discover_monitors, select, threshold_keys
-from sources import SourceError
-from store import KINDS, StoreError
+from khp.configuration import Config, ConfigError, parse_duration
+from khp.sources import SourceError
+from khp.store import KINDS, StoreError
 
 from . import _backtest, _check, _common, _console, _data, _routing, _silences, _stats
 

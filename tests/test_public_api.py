@@ -43,7 +43,7 @@ PUBLIC = {
         "process",
         "run_monitor",
     ],
-    "configuration": [
+    "khp.configuration": [
         "LEVELS",
         "SOURCE_KINDS",
         "AlertmanagerConfig",
@@ -69,7 +69,7 @@ PUBLIC = {
         "parse_duration",
         "parse_time",
     ],
-    "store": [
+    "khp.store": [
         "AGGREGATES",
         "KINDS",
         "CycleLog",
@@ -80,7 +80,7 @@ PUBLIC = {
         "parse_lines",
         "words",
     ],
-    "sources": [
+    "khp.sources": [
         "SOURCE_TYPES",
         "EmbeddedLogs",
         "EmbeddedMetrics",
@@ -97,7 +97,7 @@ PUBLIC = {
         "Sources",
         "open_sources",
     ],
-    "records": ["PROCESS_STATES", "LogRow", "MetricRow", "ProcessState"],
+    "khp.records": ["PROCESS_STATES", "LogRow", "MetricRow", "ProcessState"],
 }
 
 
@@ -115,10 +115,10 @@ def test_every_public_name_exists(package: str) -> None:
 
 
 def test_the_error_trees_are_as_documented() -> None:
-    from configuration import ConfigError
     from evaluator import DslError, EvaluatorError, MonitorLoadError, ThresholdError
-    from sources import SourceError, SourceUnavailable
-    from store import IngestError, StoreError
+    from khp.configuration import ConfigError
+    from khp.sources import SourceError, SourceUnavailable
+    from khp.store import IngestError, StoreError
 
     assert issubclass(ConfigError, Exception)
     assert issubclass(SourceUnavailable, SourceError)

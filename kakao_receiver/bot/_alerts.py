@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from silences import AlertmanagerUnavailable, SilenceError
+from khp.silences import AlertmanagerUnavailable, SilenceError
 
 
 class AlertReader:

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 import flask
 from flask import Blueprint, jsonify, request
 
-from configuration import Config
 from evaluator import EvaluatorError
-from history import HistoryEvent
-from silences import AlertmanagerClient, SilenceService
+from khp.configuration import Config
+from khp.history import HistoryEvent
+from khp.silences import AlertmanagerClient, SilenceService
 
 from ._alerts import AlertReader
 from ._allow import Actor, AllowList

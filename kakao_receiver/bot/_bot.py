@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from configuration import Config, format_time
-from history import HistoryEvent, problem_key
-from silences import AlertmanagerUnavailable, InvalidSilence, Silence, SilenceError, SilenceService
+from khp.configuration import Config, format_time
+from khp.history import HistoryEvent, problem_key
+from khp.silences import AlertmanagerUnavailable, InvalidSilence, Silence, SilenceError, SilenceService
 
 from .._i18n import ZONES, human_clock, human_duration
 from ._alerts import AlertReader

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from configuration import format_duration
+from khp.configuration import format_duration
 
 from .._i18n import human_duration
 from ._callback import Callback

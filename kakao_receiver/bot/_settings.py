@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from configuration import Config, ConfigSection
+from khp.configuration import Config, ConfigSection
 
 from .._i18n import LANGUAGES
 

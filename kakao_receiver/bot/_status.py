@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from silences import CRI, MAINTENANCE, Silence
+from khp.silences import CRI, MAINTENANCE, Silence
 
 from .._i18n import ZONES, human_clock
 from ._phrases import say

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from configuration import AlertmanagerConfig, Config, EvaluationConfig, StoreConfig
 from evaluator import CycleRecord, CycleResult, MonitorRecord, Problem
+from khp.configuration import AlertmanagerConfig, Config, EvaluationConfig, StoreConfig
 
 T0 = 1795946400.0  # 2026-11-29T10:00:00Z, an evaluation time
 SOURCE = "https://git.example/khp/blob/main/evaluator/monitors/hdfs.py#L12"

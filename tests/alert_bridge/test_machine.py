@@ -6,8 +6,8 @@ import dataclasses
 
 from alert_bridge import FIRING, PENDING, RESOLVED, AlertState, Step, Timing, step
 from alert_bridge._machine import due, keeps
-from configuration import AlertmanagerConfig, Config, EvaluationConfig
 from evaluator import MONITOR_FAILED, SOURCE_UNAVAILABLE
+from khp.configuration import AlertmanagerConfig, Config, EvaluationConfig
 
 from .conftest import T0, problem
 

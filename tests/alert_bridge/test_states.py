@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alert_bridge import FIRING, PENDING, RESOLVED, AlertBridge, AlertState, StateStore, StateStoreError
-from store import CycleLog, Store
+from khp.store import CycleLog, Store
 
 from .conftest import T0, AlertSink, config, cycle, problem
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from alert_bridge import AlertBridge
 from evaluator import MONITOR_FAILED, Evaluator, Monitor
-from records import MetricRow
-from sources import open_sources
-from store import Store
+from khp.records import MetricRow
+from khp.sources import open_sources
+from khp.store import Store
 from tests.realparts.alertmanager import WebhookRecorder, running_alertmanager, webhook_config
 
 from .conftest import T0, config

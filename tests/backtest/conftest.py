@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from configuration import Config
 from evaluator import Monitor, discover_monitors
+from khp.configuration import Config
 
 from .helpers import make_project
 

@@ -14,11 +14,11 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from configuration import Config, load_config
 from evaluator import BUNDLED_DIR
-from records import MetricRow
-from simulator import Fault, Fleet, simulate
-from store import Store
+from khp.configuration import Config, load_config
+from khp.records import MetricRow
+from khp.simulator import Fault, Fleet, simulate
+from khp.store import Store
 
 START = 1795946400.0  # 2026-11-29T10:00:00Z
 CLUSTER = "druid-002"

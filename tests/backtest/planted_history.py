@@ -9,8 +9,8 @@ a 7 minute pending time would have kept every one of them from firing.
 
 from __future__ import annotations
 
-from configuration import Config
-from history import HistoryEvent, open_history
+from khp.configuration import Config
+from khp.history import HistoryEvent, open_history
 
 from .helpers import CLUSTER, START, plant_values
 

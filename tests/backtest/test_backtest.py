@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from backtest import BacktestError, Counts, Override, OverrideError, PendingOverride, run_backtest
-from configuration import Config
 from evaluator import Monitor, discover_monitors
+from khp.backtest import BacktestError, Counts, Override, OverrideError, PendingOverride, run_backtest
+from khp.configuration import Config
 
 from .helpers import CHECK, CLUSTER, START, make_project, plant_faults, slots_full
 

@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from backtest import render_report, run_backtest
-from configuration import Config
 from evaluator import Monitor, MonitorLoadError
 from khp import _backtest
 from khp._common import UsageError
+from khp.backtest import render_report, run_backtest
+from khp.configuration import Config
 
 from .helpers import START, plant_faults, slots_full
 

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from backtest import BURSTS, HEALS, Counts, HintRules, Override, PendingOverride, find_hints, tuning_hints
-from configuration import Config
 from evaluator import Monitor
 from khp import _backtest
+from khp.backtest import BURSTS, HEALS, Counts, HintRules, Override, PendingOverride, find_hints, tuning_hints
+from khp.configuration import Config
 
 from .helpers import START
 from .planted_history import CACHE, SEGMENTS, UNTIL, events, plant

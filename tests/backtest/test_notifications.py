@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from types import MappingProxyType
 
-from backtest import GroupTimings, NotificationEstimate
-from configuration import ClusterConfig, Config, RouteTimings, RoutingConfig
+from khp.backtest import GroupTimings, NotificationEstimate
+from khp.configuration import ClusterConfig, Config, RouteTimings, RoutingConfig
 
 T = 1795946400.0
 

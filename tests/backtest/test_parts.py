@@ -8,14 +8,14 @@ from types import MappingProxyType
 
 import pytest
 
-import backtest
-from backtest import BacktestError, Override, Period, ProgressBar, apply_overrides, parse_override, parse_pending
-from backtest._checks import check_rules, literal_checks
-from backtest._shared import SharedAnswers
-from configuration import ClusterConfig, Config, Threshold
 from evaluator import Monitor
-from records import ProcessState
-from sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
+from khp import backtest
+from khp.backtest import BacktestError, Override, Period, ProgressBar, apply_overrides, parse_override, parse_pending
+from khp.backtest._checks import check_rules, literal_checks
+from khp.backtest._shared import SharedAnswers
+from khp.configuration import ClusterConfig, Config, Threshold
+from khp.records import ProcessState
+from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
 
 from .helpers import START
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator import Fleet, simulate
-from store import Store
+from khp.simulator import Fleet, simulate
+from khp.store import Store
 
 from .helpers import SLOT_PATHS, START
 

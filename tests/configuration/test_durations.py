@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from configuration import format_duration, format_time, parse_duration, parse_time
+from khp.configuration import format_duration, format_time, parse_duration, parse_time
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z, the time DESIGN §3's examples use
 

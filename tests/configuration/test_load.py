@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from configuration import (
+from evaluator import BUNDLED_DIR
+from khp.configuration import (
     AlertmanagerConfig,
     ClusterConfig,
     Config,
@@ -26,7 +27,6 @@ from configuration import (
     Threshold,
     load_config,
 )
-from evaluator import BUNDLED_DIR
 
 DESIGN_KHP = """\
 # khp.yml

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from configuration import Config, load_config
-from console import create_app
+from khp.configuration import Config, load_config
+from khp.console import create_app
 from tests.realparts.alertmanager import AlertmanagerServer, running_alertmanager, webhook_config
 
 from .helpers import ENVIRON, PASSWORD, USER, csrf_of, default_problems, put_problems, write_project

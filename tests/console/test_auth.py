@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from configuration import load_config
-from console import create_app
+from khp.configuration import load_config
+from khp.console import create_app
 from tests.realparts.alertmanager import AlertmanagerServer
 
 from .conftest import login

@@ -6,10 +6,10 @@ import time
 
 from flask.testing import FlaskClient
 
-from configuration import Config
-from console._backtest import candidate_lines
-from records import MetricRow
-from store import Store
+from khp.configuration import Config
+from khp.console._backtest import candidate_lines
+from khp.records import MetricRow
+from khp.store import Store
 
 from .conftest import post
 

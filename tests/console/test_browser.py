@@ -23,8 +23,8 @@ import pytest
 import requests
 import yaml
 
-from configuration import load_config
-from history import HistoryEvent, open_history
+from khp.configuration import load_config
+from khp.history import HistoryEvent, open_history
 from tests.realparts.alertmanager import AlertmanagerServer, running_alertmanager, webhook_config
 from tests.realparts.prometheus import free_port
 

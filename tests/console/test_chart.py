@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from console import svg, timeline
-from console._chart import step_for
-from history import HistoryEvent
+from khp.console import svg, timeline
+from khp.console._chart import step_for
+from khp.history import HistoryEvent
 
 LABELS = {"alertname": "X", "cluster": "alpha", "severity": "warning"}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from configuration import load_config
 from khp import _console
+from khp.configuration import load_config
 
 from .helpers import ENVIRON, write_project
 

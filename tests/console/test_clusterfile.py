@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from console import ClusterFileError, set_threshold, write_atomically
-from console._clusterfile import BLOCK, DUMPED, SURGICAL
+from khp.console import ClusterFileError, set_threshold, write_atomically
+from khp.console._clusterfile import BLOCK, DUMPED, SURGICAL
 
 from .helpers import ALPHA, BETA
 

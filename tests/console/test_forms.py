@@ -7,8 +7,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from configuration import Config, format_time
-from history import open_history
+from khp.configuration import Config, format_time
+from khp.history import open_history
 from tests.realparts.alertmanager import AlertmanagerServer
 
 from .conftest import post

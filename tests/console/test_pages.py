@@ -8,9 +8,9 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from configuration import Config
-from history import HistoryEvent, open_history, problem_key
-from silences import SilenceService
+from khp.configuration import Config
+from khp.history import HistoryEvent, open_history, problem_key
+from khp.silences import SilenceService
 from tests.realparts.alertmanager import AlertmanagerServer
 
 from .helpers import USER
@@ -167,8 +167,8 @@ def test_static_css_is_served(anonymous: FlaskClient) -> None:
 
 
 def test_alertmanager_down_is_a_notice_not_an_error(tmp_path: Path, am: AlertmanagerServer) -> None:
-    from configuration import load_config
-    from console import create_app
+    from khp.configuration import load_config
+    from khp.console import create_app
 
     from .conftest import login
     from .helpers import ENVIRON, write_project

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from console import read_problems
+from khp.console import read_problems
 
 from .helpers import default_problems, problem, put_problems
 

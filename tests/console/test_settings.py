@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from configuration import ConfigError, load_config
-from console import ConsoleSettings, console_settings, create_app, secret_key
+from khp.configuration import ConfigError, load_config
+from khp.console import ConsoleSettings, console_settings, create_app, secret_key
 
 from .helpers import ENVIRON, HASH, write_project
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
-from configuration import Config, load_config
-from history import open_history
+from khp.configuration import Config, load_config
+from khp.history import open_history
 
 from .conftest import post
 from .helpers import ALPHA, USER
@@ -131,7 +131,7 @@ def test_a_broken_file_keeps_the_last_good_config_and_says_so(client: FlaskClien
 
 def test_every_app_sees_another_apps_edit(client: FlaskClient, config: Config) -> None:
     """Two gunicorn workers are two apps on one file: an edit through one is seen by the other."""
-    from console import create_app
+    from khp.console import create_app
 
     from .conftest import login
     from .helpers import ENVIRON
@@ -147,8 +147,8 @@ EDIT_SCRIPT = textwrap.dedent(
     """
     import resource, signal, sys
     sys.path.insert(0, sys.argv[3])
-    from configuration import load_config
-    from console import create_app
+    from khp.configuration import load_config
+    from khp.console import create_app
     from tests.console.conftest import login, post
 
     app = create_app(load_config(sys.argv[1]), environ={"KHP_CONSOLE_SECRET": "test-secret-0123456789abcdef"})

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from configuration import Config, load_config
-from history import history_settings
 from kakao_receiver import receiver_settings
+from khp.configuration import Config, load_config
+from khp.history import history_settings
 
 from . import compose
 from .grafana import ROOT

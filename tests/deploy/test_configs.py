@@ -12,8 +12,8 @@ import yaml
 from setuptools import find_packages
 from setuptools.config.setupcfg import read_configuration
 
-from configuration import load_config
-from routing import render_alertmanager_yaml
+from khp.configuration import load_config
+from khp.routing import render_alertmanager_yaml
 from tests.realparts.alertmanager import AMTOOL
 from tests.realparts.prometheus import PROMTOOL, require_prometheus
 

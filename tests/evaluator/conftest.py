@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from configuration import Config
 from evaluator._context import EvaluationContext
 from evaluator._queries import CycleQueries
 from evaluator.testing import ClusterSetup, build_config
-from sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, Sources
-from store import Store
+from khp.configuration import Config
+from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, Sources
+from khp.store import Store
 
 from .helpers import AT, Probe, write_rows
 

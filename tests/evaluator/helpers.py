@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from configuration import parse_time
 from evaluator import Monitor
 from evaluator.testing import DEFAULT_AT, Row
-from store import Store
+from khp.configuration import parse_time
+from khp.store import Store
 
 AT = parse_time(DEFAULT_AT)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from configuration import Config
 from evaluator import BUNDLED_DIR, Monitor, MonitorLoadError, discover_monitors, select, threshold_keys
 from evaluator._discovery import monitors_in_directory
 from evaluator.testing import build_config, metric, run_monitor
+from khp.configuration import Config
 
 MONITOR = '''
 from evaluator import Monitor

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from configuration import Config, EvaluationConfig, LinksConfig
 from evaluator import DslError, Monitor, Problem
 from evaluator.testing import ClusterSetup, metric, process, run_monitor
+from khp.configuration import Config, EvaluationConfig, LinksConfig
 
 from .helpers import Probe
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 import pytest
 
-from configuration import Config, EvaluationConfig
 from evaluator import (
     MONITOR_FAILED,
     MONITOR_TIMED_OUT,
@@ -21,7 +20,8 @@ from evaluator import (
     Problem,
 )
 from evaluator.testing import build_config, metric, process
-from sources import (
+from khp.configuration import Config, EvaluationConfig
+from khp.sources import (
     EmbeddedLogs,
     EmbeddedMetrics,
     EmbeddedProcesses,
@@ -31,7 +31,7 @@ from sources import (
     Sources,
     SourceUnavailable,
 )
-from store import Store
+from khp.store import Store
 
 from .helpers import AT, write_rows
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from configuration import Config, InventoryConfig
 from evaluator import DslError, Monitor
 from evaluator._inventory import RoleNamer
 from evaluator.testing import ClusterSetup, process, run_monitor
+from khp.configuration import Config, InventoryConfig
 
 from .helpers import AT, Probe
 

@@ -9,9 +9,9 @@ import pytest
 
 from evaluator import SOURCE_UNAVAILABLE, DslError, Evaluator, Monitor
 from evaluator.testing import build_config, log, run_monitor
-from records import LogRow
-from sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, LogQuery, Sample, SourceError, Sources
-from store import Store
+from khp.records import LogRow
+from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, LogQuery, Sample, SourceError, Sources
+from khp.store import Store
 
 from .helpers import AT, Probe
 

@@ -8,7 +8,7 @@ import pytest
 
 from evaluator import DslError, Monitor, Vector
 from evaluator.testing import ClusterSetup, metric, run_monitor
-from records import MetricRow
+from khp.records import MetricRow
 
 from .helpers import AT, Probe
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 
 from evaluator import Evaluator, Monitor
 from evaluator.testing import build_config, metric, process
-from sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, MetricQuery, Sample, Sources
-from store import Store
+from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, MetricQuery, Sample, Sources
+from khp.store import Store
 
 from .helpers import AT, Probe, write_rows
 

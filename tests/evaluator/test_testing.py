@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from configuration import Config, EvaluationConfig, Threshold, parse_time
 from evaluator import Monitor, MonitorLoadError
 from evaluator.testing import DEFAULT_AT, ClusterSetup, Row, build_config, log, metric, process, run_monitor
-from records import LogRow, MetricRow, ProcessState
+from khp.configuration import Config, EvaluationConfig, Threshold, parse_time
+from khp.records import LogRow, MetricRow, ProcessState
 
 AT = parse_time(DEFAULT_AT)
 

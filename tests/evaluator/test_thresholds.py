@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from configuration import load_config
 from evaluator import Monitor, MonitorLoadError, ThresholdError, Thresholds, check_thresholds, threshold_keys
 from evaluator.testing import ClusterSetup, build_config, metric, run_monitor
+from khp.configuration import load_config
 
 from .helpers import Probe
 

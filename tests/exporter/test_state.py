@@ -12,8 +12,16 @@ from prometheus_client import CollectorRegistry
 from evaluator import SOURCE_UNAVAILABLE, Evaluator, Monitor
 from evaluator.testing import build_config, metric
 from exporter import ExporterState, render
-from sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, MetricQuery, Sample, Sources, SourceUnavailable
-from store import Store
+from khp.sources import (
+    EmbeddedLogs,
+    EmbeddedMetrics,
+    EmbeddedProcesses,
+    MetricQuery,
+    Sample,
+    Sources,
+    SourceUnavailable,
+)
+from khp.store import Store
 
 from .conftest import AT, DISK, Samples, known_cycle, labels, parse, scrape, series
 

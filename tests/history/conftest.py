@@ -10,7 +10,7 @@ from types import MappingProxyType
 import pytest
 import yaml
 
-from configuration import Config, StoreConfig
+from khp.configuration import Config, StoreConfig
 from tests.standins.elasticsearch import ElasticsearchStandIn
 
 

@@ -7,7 +7,7 @@ after 2 minutes, every fired one is resolved 30 minutes after it was detected.
 
 from __future__ import annotations
 
-from history import HistoryEvent
+from khp.history import HistoryEvent
 
 START = 1795946400.0  # 2026-11-29T10:00:00Z
 HEAL = 120.0

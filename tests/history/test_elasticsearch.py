@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from history import HistoryError, HistoryEvent, open_history
-from history._elasticsearch import FIRST_PAUSE, ElasticsearchHistory
-from history._spool import Spool
+from khp.history import HistoryError, HistoryEvent, open_history
+from khp.history._elasticsearch import FIRST_PAUSE, ElasticsearchHistory
+from khp.history._spool import Spool
 from tests.history.conftest import Clock, project_config
 from tests.history.planted import START, fired, healed, labels
 from tests.standins.elasticsearch import ElasticsearchStandIn

@@ -6,10 +6,10 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import history
-from history import EVENT_KINDS, HistoryEvent, open_history, problem_key, statistics, statistics_json
-from history._embedded import EmbeddedHistory
-from store import Store
+from khp import history
+from khp.history import EVENT_KINDS, HistoryEvent, open_history, problem_key, statistics, statistics_json
+from khp.history._embedded import EmbeddedHistory
+from khp.store import Store
 from tests.history.conftest import project_config
 from tests.history.planted import START, fired, healed, labels, seed_history
 

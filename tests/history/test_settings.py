@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from configuration import ConfigError
-from history import history_settings
+from khp.configuration import ConfigError
+from khp.history import history_settings
 from tests.history.conftest import project_config
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from history import HistoryEvent, statistics
+from khp.history import HistoryEvent, statistics
 from tests.history.planted import START, fired, healed, labels, seed_history
 
 DISK_A = labels("Disk full", "alpha", "warning", host="dn1")

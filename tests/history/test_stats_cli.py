@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from history import open_history, statistics_json
 from khp import _stats
 from khp._common import UsageError
+from khp.history import open_history, statistics_json
 from tests.history.conftest import Clock, project_config
 from tests.history.planted import START, seed_history
 from tests.standins.elasticsearch import ElasticsearchStandIn

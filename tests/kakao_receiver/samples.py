@@ -6,8 +6,8 @@ import hashlib
 import random
 from typing import Any
 
-from configuration import parse_time
 from kakao_receiver._webhook import Notification, parse_webhook
+from khp.configuration import parse_time
 
 STARTS = "2026-11-29T06:20:25Z"
 STARTS_EPOCH = parse_time(STARTS)

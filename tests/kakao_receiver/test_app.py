@@ -14,12 +14,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from configuration import Config, ConfigError, RoutingConfig, StoreConfig
-from history import HistoryEvent
 from kakao_receiver import create_app
 from kakao_receiver._app import Receiver
 from kakao_receiver._outbox import Outbox, OutboxError
 from kakao_receiver._settings import receiver_settings
+from khp.configuration import Config, ConfigError, RoutingConfig, StoreConfig
+from khp.history import HistoryEvent
 
 from .samples import alert
 

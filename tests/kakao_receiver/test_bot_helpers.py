@@ -23,9 +23,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from configuration import Config, load_config
-from history import HistoryEvent
 from kakao_receiver.bot import bot_blueprint
+from khp.configuration import Config, load_config
+from khp.history import HistoryEvent
 from tests.realparts.alertmanager import AlertmanagerServer
 
 MONITOR = '''

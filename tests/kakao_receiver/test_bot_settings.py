@@ -10,9 +10,9 @@ import pytest
 import requests
 
 import kakao_receiver.bot
-from configuration import Config, ConfigError, load_config
 from kakao_receiver.bot import Actor, AllowList, BotSettings, bot_settings
 from kakao_receiver.bot._budget import Budget
+from khp.configuration import Config, ConfigError, load_config
 
 
 def config_with(tmp_path: Path, bot: str) -> Config:

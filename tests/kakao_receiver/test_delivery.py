@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from history import HistoryEvent
 from kakao_receiver import DeliveryError
 from kakao_receiver._delivery import Courier, Workers, retry_delay
 from kakao_receiver._outbox import Outbox
 from kakao_receiver._settings import DeliverySettings
+from khp.history import HistoryEvent
 
 from .test_app import NOW, Clock, RecordingChannel, body
 

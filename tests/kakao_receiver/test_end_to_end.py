@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from configuration import format_time, load_config
-from history import open_history
 from kakao_receiver._outbox import Outbox
-from routing import render_alertmanager_yaml
+from khp.configuration import format_time, load_config
+from khp.history import open_history
+from khp.routing import render_alertmanager_yaml
 from tests.realparts.alertmanager import require_alertmanager, running_alertmanager
 from tests.realparts.prometheus import free_port
 from tests.standins.kakao import KakaoStandIn

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from store import CycleLog
+from khp.store import CycleLog
 
 from .helpers import KHP, SLOT_ROWS, khp
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from configuration import Config, load_config, parse_time
 from evaluator import Evaluator, Monitor, Problem
 from evaluator.testing import DEFAULT_AT, ClusterSetup, Row, build_config, run_monitor
-from records import ProcessState
-from sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, ProcessQuery, Sources
-from store import Store
+from khp.configuration import Config, load_config, parse_time
+from khp.records import ProcessState
+from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, ProcessQuery, Sources
+from khp.store import Store
 
 KHP_YML = Path(__file__).resolve().parents[2] / "khp.yml"
 

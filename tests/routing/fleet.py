@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from configuration import ClusterConfig, Config, RouteTimings, RoutingConfig
+from khp.configuration import ClusterConfig, Config, RouteTimings, RoutingConfig
 
 DEFAULT_ROOMS = {"warning": ("kakaowork:100",), "critical": ("kakaowork:200", "kakaotalk:oncall")}
 OWN_ROOMS = {"warning": ("kakaowork:1",), "critical": ("kakaotalk:own",)}

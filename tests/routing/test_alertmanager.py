@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from configuration import RouteTimings
-from routing import render_alertmanager_yaml
+from khp.configuration import RouteTimings
+from khp.routing import render_alertmanager_yaml
 from tests.realparts.alertmanager import AlertmanagerServer, WebhookRecorder, running_alertmanager
 
 from .fleet import fleet_config

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from configuration import Config
-from routing import render_alertmanager_yaml
+from khp.configuration import Config
+from khp.routing import render_alertmanager_yaml
 from tests.realparts.alertmanager import AMTOOL
 
 from .fleet import fleet_config

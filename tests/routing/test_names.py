@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from routing import (
+from khp.routing import (
     ReceiverName,
     UnknownReceiver,
     parse_receiver_name,

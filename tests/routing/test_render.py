@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from configuration import Config, RouteTimings, RoutingConfig
-from routing import alertmanager_duration, matcher, render_alertmanager_config, render_alertmanager_yaml
+from khp.configuration import Config, RouteTimings, RoutingConfig
+from khp.routing import alertmanager_duration, matcher, render_alertmanager_config, render_alertmanager_yaml
 
 from .fleet import fleet_config
 

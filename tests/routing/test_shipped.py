@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from configuration import load_config
-from routing import render_alertmanager_yaml
+from khp.configuration import load_config
+from khp.routing import render_alertmanager_yaml
 from tests.realparts.alertmanager import AMTOOL
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from configuration import Config
-from routing import HEADER, receiver_rooms, render_alertmanager_config, render_alertmanager_yaml, to_yaml
+from khp.configuration import Config
+from khp.routing import HEADER, receiver_rooms, render_alertmanager_config, render_alertmanager_yaml, to_yaml
 
 from .fleet import fleet_config
 

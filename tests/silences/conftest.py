@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from configuration import Config
-from silences import SilenceService
+from khp.configuration import Config
+from khp.silences import SilenceService
 from tests.realparts.alertmanager import AlertmanagerServer, WebhookRecorder, running_alertmanager, webhook_config
 
 from .helpers import project_config

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from configuration import Config, load_config
+from khp.configuration import Config, load_config
 from tests.realparts.alertmanager import AlertmanagerServer, WebhookRecorder
 
 MONITOR = '''

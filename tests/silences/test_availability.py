@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from silences import AlertmanagerUnavailable, SilenceService
+from khp.silences import AlertmanagerUnavailable, SilenceService
 from tests.realparts.alertmanager import (
     AlertmanagerServer,
     WebhookRecorder,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from evaluator import Monitor
 from evaluator.monitors.druid import DruidMonitor
-from silences import EVALUATOR_CHECKS, emit_names, known_checks
-from silences._checks import configured_checks
+from khp.silences import EVALUATOR_CHECKS, emit_names, known_checks
+from khp.silences._checks import configured_checks
 
 from .helpers import project_config
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from configuration import Config
+from khp.configuration import Config
 from tests.realparts.alertmanager import AlertmanagerServer
 
 from . import cli_harness

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from silences import CRI, MAINTENANCE, OFF, Maintenance, Mute, decode, matchers_for
-from silences._model import parse_wire_time, wire_time
+from khp.silences import CRI, MAINTENANCE, OFF, Maintenance, Mute, decode, matchers_for
+from khp.silences._model import parse_wire_time, wire_time
 
 NOW = 1795946400.0  # 2026-11-29T10:00:00Z
 

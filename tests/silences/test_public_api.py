@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import silences
+from khp import silences
 
 
 def test_the_public_surface() -> None:

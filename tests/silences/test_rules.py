@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from silences import InvalidSilence, Maintenance, Mute, end_time, maintenance_request, mute_request
+from khp.silences import InvalidSilence, Maintenance, Mute, end_time, maintenance_request, mute_request
 
 NOW = 1795946400.0  # 2026-11-29T10:00:00Z
 KEY = "silences.max_maintenance in khp.yml"

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from configuration import Config
-from silences import InvalidSilence, SilenceNotFound, SilenceService
-from silences._model import wire_time
+from khp.configuration import Config
+from khp.silences import InvalidSilence, SilenceNotFound, SilenceService
+from khp.silences._model import wire_time
 from tests.realparts.alertmanager import AlertmanagerServer
 
 from .helpers import alert

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from silences import SilenceService
+from khp.silences import SilenceService
 from tests.realparts.alertmanager import AlertmanagerServer, WebhookRecorder
 
 from .helpers import alert, notified, silenced_by, wait_for

@@ -8,8 +8,8 @@ from types import MappingProxyType
 
 import pytest
 
-from configuration import Config, load_config, parse_time
 from evaluator import Monitor, discover_monitors
+from khp.configuration import Config, load_config, parse_time
 
 ROOT = Path(__file__).resolve().parents[2]
 KHP_YML = ROOT / "khp.yml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from simulator import METRIC_PATHS, PROGRAMS, Fault, Fleet, simulate
-from store import Store, matches
+from khp.simulator import METRIC_PATHS, PROGRAMS, Fault, Fleet, simulate
+from khp.store import Store, matches
 
 from .conftest import AT, ROOT
 

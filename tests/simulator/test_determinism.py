@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from records import LogRow
-from simulator import Fleet
+from khp.records import LogRow
+from khp.simulator import Fleet
 
 from .conftest import AT
 

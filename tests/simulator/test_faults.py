@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from simulator import FAULT_KINDS, Batch, Fault, Fleet
-from store import matches
+from khp.simulator import FAULT_KINDS, Batch, Fault, Fleet
+from khp.store import matches
 
 from .conftest import AT
 

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from configuration import Config
 from evaluator import Evaluator, Monitor, Problem
-from simulator import FAULT_KINDS, Fault, Fleet, simulate
-from sources import open_sources
-from store import Store
+from khp.configuration import Config
+from khp.simulator import FAULT_KINDS, Fault, Fleet, simulate
+from khp.sources import open_sources
+from khp.store import Store
 
 from .conftest import AT
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from simulator import Fleet, simulate, step_times
-from store import Store
+from khp.simulator import Fleet, simulate, step_times
+from khp.store import Store
 
 from .conftest import AT
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from configuration import InventoryConfig
-from simulator import AGENTS, PROGRAMS, Fleet
+from khp.configuration import InventoryConfig
+from khp.simulator import AGENTS, PROGRAMS, Fleet
 
 
 def test_a_hundred_clusters_are_about_three_thousand_hosts() -> None:

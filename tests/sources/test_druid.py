@@ -23,12 +23,12 @@ import pydruid.db
 import pydruid.db.api
 import pytest
 
-from configuration import Config, ConfigError, SourceConfig, SourcesConfig, load_config
 from evaluator import MONITOR_FAILED, SOURCE_UNAVAILABLE, Evaluator, Monitor, Problem
 from evaluator._discovery import BUNDLED_DIR, monitors_in_directory
 from evaluator.testing import build_config
-from records import MetricRow
-from sources import (
+from khp.configuration import Config, ConfigError, SourceConfig, SourcesConfig, load_config
+from khp.records import MetricRow
+from khp.sources import (
     EmbeddedLogs,
     EmbeddedMetrics,
     EmbeddedProcesses,
@@ -38,9 +38,9 @@ from sources import (
     Sources,
     SourceUnavailable,
 )
-from sources._druid import DruidMetrics, DruidOptions, druid_metrics, druid_options
-from sources._druid_sql import metric_sql, period, quote_identifier, quote_string, timestamp_literal
-from store import Store
+from khp.sources._druid import DruidMetrics, DruidOptions, druid_metrics, druid_options
+from khp.sources._druid_sql import metric_sql, period, quote_identifier, quote_string, timestamp_literal
+from khp.store import Store
 from tests.standins.druid import FAILURES, DruidStandIn
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z

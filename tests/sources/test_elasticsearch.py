@@ -13,13 +13,13 @@ from typing import Any
 import elasticsearch
 import pytest
 
-from configuration import Config, ConfigError, SourceConfig, SourcesConfig, load_config
 from evaluator import Monitor
 from evaluator._context import EvaluationContext
 from evaluator._queries import CycleQueries
 from evaluator.testing import build_config, log, run_monitor
-from records import LogRow
-from sources import (
+from khp.configuration import Config, ConfigError, SourceConfig, SourcesConfig, load_config
+from khp.records import LogRow
+from khp.sources import (
     EmbeddedLogs,
     EmbeddedMetrics,
     EmbeddedProcesses,
@@ -29,9 +29,14 @@ from sources import (
     Sources,
     SourceUnavailable,
 )
-from sources._elasticsearch import ElasticsearchLogs, ElasticsearchOptions, elasticsearch_logs, elasticsearch_options
-from sources._esquery import LogFields, es_time
-from store import Store, words
+from khp.sources._elasticsearch import (
+    ElasticsearchLogs,
+    ElasticsearchOptions,
+    elasticsearch_logs,
+    elasticsearch_options,
+)
+from khp.sources._esquery import LogFields, es_time
+from khp.store import Store, words
 from tests.standins.elasticsearch import DYNAMIC_LOG_MAPPING, ElasticsearchStandIn, standard_tokens
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from configuration import Config, ConfigError, SourceConfig, SourcesConfig, StoreConfig
-from records import LogRow, MetricRow, ProcessState
-from sources import (
+from khp.configuration import Config, ConfigError, SourceConfig, SourcesConfig, StoreConfig
+from khp.records import LogRow, MetricRow, ProcessState
+from khp.sources import (
     SOURCE_TYPES,
     EmbeddedLogs,
     EmbeddedMetrics,
@@ -23,7 +23,7 @@ from sources import (
     SourceUnavailable,
     open_sources,
 )
-from store import Store
+from khp.store import Store
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z
 START = AT - 600

@@ -11,9 +11,9 @@ from evaluator import Monitor
 from evaluator._context import EvaluationContext
 from evaluator._queries import CycleQueries
 from evaluator.testing import build_config
-from sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, SourceError, Sources
-from sources._esquery import es_time
-from store import Store
+from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, SourceError, Sources
+from khp.sources._esquery import es_time
+from khp.store import Store
 
 from ..standins.elasticsearch import LOG_MAPPING, ElasticsearchStandIn
 from .test_elasticsearch import AT, INDEX, source

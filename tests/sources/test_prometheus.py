@@ -24,11 +24,11 @@ from typing import Any
 
 import pytest
 
-from configuration import Config, ConfigError, SourceConfig, SourcesConfig, load_config
 from evaluator import MONITOR_FAILED, SOURCE_UNAVAILABLE, Evaluator, Monitor, Problem, discover_monitors
 from evaluator.testing import build_config
-from records import LogRow, MetricRow, ProcessState
-from sources import (
+from khp.configuration import Config, ConfigError, SourceConfig, SourcesConfig, load_config
+from khp.records import LogRow, MetricRow, ProcessState
+from khp.sources import (
     EmbeddedLogs,
     EmbeddedMetrics,
     EmbeddedProcesses,
@@ -38,9 +38,9 @@ from sources import (
     Sources,
     SourceUnavailable,
 )
-from sources._prometheus import PrometheusMetrics, prometheus_metrics, read_options
-from sources._promql import metric_name, parse_selector, quote, regex_literal
-from store import Store
+from khp.sources._prometheus import PrometheusMetrics, prometheus_metrics, read_options
+from khp.sources._promql import metric_name, parse_selector, quote, regex_literal
+from khp.store import Store
 from tests.realparts.prometheus import MISSING, Point, free_port, past_minute, running_prometheus
 
 needs_prometheus = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from configuration import Config, ConfigError, load_config
 from evaluator import SOURCE_UNAVAILABLE, Evaluator, Monitor, Problem
-from records import ProcessState
-from sources import EmbeddedLogs, EmbeddedMetrics, ProcessQuery, SourceError, Sources
-from sources._supervisor import SupervisorProcesses, host_url, supervisor_processes
-from store import Store
+from khp.configuration import Config, ConfigError, load_config
+from khp.records import ProcessState
+from khp.sources import EmbeddedLogs, EmbeddedMetrics, ProcessQuery, SourceError, Sources
+from khp.sources._supervisor import SupervisorProcesses, host_url, supervisor_processes
+from khp.store import Store
 from tests.realparts.supervisor import Program, Supervisord
 
 KHP_YML = Path(__file__).resolve().parents[2] / "khp.yml"

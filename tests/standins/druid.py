@@ -65,7 +65,7 @@ from typing import Any, cast
 from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from records import MetricRow
+from khp.records import MetricRow
 
 SQL_PATHS = ("/druid/v2/sql", "/druid/v2/sql/")
 COLUMNS = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from records import LogRow, MetricRow, ProcessState
-from store import KINDS, IngestError, Store, StoreError, parse_lines
+from khp.records import LogRow, MetricRow, ProcessState
+from khp.store import KINDS, IngestError, Store, StoreError, parse_lines
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z
 

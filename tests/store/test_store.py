@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from records import LogRow, MetricRow, ProcessState
-from store import AGGREGATES, CycleLog, Store, StoreError
+from khp.records import LogRow, MetricRow, ProcessState
+from khp.store import AGGREGATES, CycleLog, Store, StoreError
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z
 START = AT - 600
@@ -224,8 +224,8 @@ WORKER = textwrap.dedent(
     import pathlib
     import sys
     import time
-    from records import LogRow, MetricRow, ProcessState
-    from store import Store
+    from khp.records import LogRow, MetricRow, ProcessState
+    from khp.store import Store
 
     path, me, batches, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), pathlib.Path(sys.argv[4])
     for _ in range(3000):  # start together, so the writes really overlap

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store import matches, words
+from khp.store import matches, words
 
 SLOW = 'ipc.RpcServer: (responseTooSlow): {"call":"Multi(...)","processingtimems":10012}'
 LARGE = "ipc.RpcServer: (responseTooLarge)"

@@ -1,0 +1,64 @@
+"""Backtesting: monitors replayed over stored history, with the alert rules, for current and candidate thresholds.
+
+Every query takes the evaluation time (DESIGN §4), so a cycle can run as of any past time.
+A backtest runs the monitors at every step of a period, feeds each cycle's problems through
+the alert bridge's own state machine (pending -> firing -> resolved, failed monitors keep
+their state) and estimates the notifications Alertmanager would have sent. A candidate
+(thresholds changed with ``--set``, pending times with ``--pending``) runs beside the current
+configuration on the same query answers::
+
+    from khp.backtest import render_report, run_backtest
+    from evaluator import discover_monitors, select
+
+    report = run_backtest(config, select(discover_monitors(config), ["DruidMonitor"]),
+                          start=now - 7 * 86400, end=now, step=60,
+                          overrides=["druid_slot_used_percent.warning=85"])
+    print(render_report(report))
+    report.row("Task slot usage", "druid-002").candidate.notifications
+
+``tuning_hints`` reads the alert history for noisy checks (most problems heal before their
+pending time, or fire in bursts), suggests a threshold or a pending time, and backtests it.
+
+Errors: ``BacktestError -> OverrideError`` (a bad ``--set``/``--pending``, listing the valid keys,
+levels or checks).
+"""
+
+from ._errors import BacktestError, OverrideError
+from ._hints import BURSTS, HEALS, Hint, HintRules, HintsReport, find_hints, tuning_hints
+from ._notifications import GroupTimings, NotificationEstimate
+from ._overrides import Override, PendingOverride, apply_overrides, parse_override, parse_pending
+from ._period import Period
+from ._render import ProgressBar, render_hints, render_report
+from ._replay import Side, replay
+from ._report import BacktestReport, BacktestRow, Change, Counts
+from ._run import run_backtest
+
+__all__ = [
+    "BURSTS",
+    "HEALS",
+    "BacktestError",
+    "BacktestReport",
+    "BacktestRow",
+    "Change",
+    "Counts",
+    "GroupTimings",
+    "Hint",
+    "HintRules",
+    "HintsReport",
+    "NotificationEstimate",
+    "Override",
+    "OverrideError",
+    "PendingOverride",
+    "Period",
+    "ProgressBar",
+    "Side",
+    "apply_overrides",
+    "find_hints",
+    "parse_override",
+    "parse_pending",
+    "render_hints",
+    "render_report",
+    "replay",
+    "run_backtest",
+    "tuning_hints",
+]

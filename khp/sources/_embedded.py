@@ -1,0 +1,86 @@
+"""Sources over the embedded SQLite store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from khp.records import ProcessState
+from khp.store import Store
+
+from ._errors import SourceError
+from ._model import LogQuery, MetricQuery, ProcessQuery, Sample
+
+
+class EmbeddedMetrics:
+    """Metric vectors from the embedded store."""
+
+    name = "embedded"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def query(self, query: MetricQuery) -> list[Sample]:
+        try:
+            if query.aggregate is None:
+                rows = self.store.latest_values(
+                    query.service, query.role, query.name, query.start, query.end, query.clusters
+                )
+                return [Sample(cluster, host, value) for cluster, host, value in rows]
+            aggregated = self.store.aggregate_values(
+                query.aggregate, query.service, query.role, query.name, query.start, query.end, query.clusters
+            )
+            return [Sample(cluster, None, value) for cluster, value in aggregated]
+        except sqlite3.Error as exc:
+            raise SourceError("embedded store", f"{query.path}: {exc}") from exc
+
+
+class EmbeddedLogs:
+    """Log counts from the embedded store."""
+
+    name = "embedded"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def count(self, query: LogQuery) -> list[Sample]:
+        try:
+            rows = self.store.log_counts(
+                query.service, query.role, query.pattern, query.start, query.end, query.by == "host", query.clusters
+            )
+        except sqlite3.Error as exc:
+            raise SourceError("embedded store", f"logs of {query.service}/{query.role}: {exc}") from exc
+        return [Sample(cluster, host, float(count)) for cluster, host, count in rows]
+
+    def raw(self, body: Mapping[str, Any], index: str | None = None) -> Sequence[Sample]:
+        raise SourceError(
+            "embedded store",
+            "a raw Elasticsearch query needs the Elasticsearch log source (sources.logs.type: elasticsearch);"
+            " the embedded store answers log_count patterns only",
+        )
+
+
+class EmbeddedProcesses:
+    """Process states from the embedded store."""
+
+    name = "embedded"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def states(self, query: ProcessQuery) -> Sequence[ProcessState]:
+        try:
+            return self.store.process_states(query.start, query.end, query.clusters)
+        except sqlite3.Error as exc:
+            raise SourceError("embedded store", f"process states: {exc}") from exc
+
+    def unreachable(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
+        """Loaded process states have no notion of a host that did not answer: always none."""
+        return ()
+
+    def seen(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
+        try:
+            return self.store.process_inventory(query.start, query.end, query.clusters)
+        except sqlite3.Error as exc:
+            raise SourceError("embedded store", f"process inventory: {exc}") from exc

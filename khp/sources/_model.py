@@ -1,0 +1,81 @@
+"""What a source is asked and what it answers; the contracts every source implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from khp.records import ProcessState
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """Latest value per host of ``service/role/name`` in ``(start, end]``; aggregated per cluster when asked."""
+
+    service: str
+    role: str
+    name: str
+    start: float
+    end: float
+    aggregate: str | None = None
+    clusters: tuple[str, ...] | None = None
+
+    @property
+    def path(self) -> str:
+        return f"{self.service}/{self.role}/{self.name}"
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """Count of a role's log lines whose message has a word matching ``pattern`` in ``(start, end]``."""
+
+    service: str
+    role: str
+    pattern: str
+    start: float
+    end: float
+    by: str = "host"
+    clusters: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ProcessQuery:
+    """Processes in ``(start, end]``: their latest states, or just which ones were seen."""
+
+    start: float
+    end: float
+    clusters: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One element of an answer: a cluster (and host, for host-level answers) and a value."""
+
+    cluster: str
+    host: str | None
+    value: float
+
+
+class MetricSource(Protocol):
+    def query(self, query: MetricQuery) -> Sequence[Sample]: ...
+
+
+class LogSource(Protocol):
+    def count(self, query: LogQuery) -> Sequence[Sample]: ...
+
+    def raw(self, body: Mapping[str, Any], index: str | None = None) -> Sequence[Sample]:
+        """Run a source-native query body (Elasticsearch ``_search``) and read its aggregation as samples."""
+        ...
+
+
+class ProcessSource(Protocol):
+    def states(self, query: ProcessQuery) -> Sequence[ProcessState]: ...
+
+    def seen(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
+        """(cluster, host, process name) of every process seen in the period."""
+        ...
+
+    def unreachable(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
+        """(cluster, host, reason) of every host whose process manager did not answer."""
+        ...

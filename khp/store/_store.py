@@ -1,0 +1,342 @@
+"""The embedded store: one SQLite file in WAL mode, safe for several processes."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from khp.records import LogRow, MetricRow, ProcessState
+
+from ._errors import StoreError
+from ._ingest import parse_lines
+from ._schema import SCHEMA
+from ._wildcard import matches
+
+AGGREGATES = {"max": "MAX", "min": "MIN", "sum": "SUM", "avg": "AVG", "count": "COUNT"}
+SeriesKey = tuple[str, str, str, str, str]
+
+
+class Store:
+    """Metrics, logs and process states in one SQLite file.
+
+    Every thread gets its own connection; writes are single transactions, so a reader in
+    another process sees a whole load or none of it.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._series: dict[SeriesKey, int] = {}
+        self._series_lock = threading.Lock()
+        # ":memory:" is a new, empty database per connection, so all threads share one there.
+        self._memory = str(path) == ":memory:"
+        self._shared: sqlite3.Connection | None = None
+        if not self._memory:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the directory of the store {self.path}: {exc.strerror}") from None
+        with self._connection() as conn:
+            conn.executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = self._shared if self._memory else getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+            conn.create_function("khp_match", 2, _match_or_false, deterministic=True)
+            if self._memory:
+                self._shared = conn
+            else:
+                self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection (the one shared connection of a ``:memory:`` store)."""
+        conn = self._shared if self._memory else getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._shared = None
+            self._local.conn = None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def load_file(self, kind: str, file: str | Path) -> int:
+        """Load a JSON-lines file of ``kind``; a bad line raises ``IngestError`` and loads nothing."""
+        with open(file, encoding="utf-8") as lines:
+            records = parse_lines(kind, lines, str(file))
+        return self.write(kind, records)
+
+    def write(self, kind: str, records: Sequence) -> int:
+        writers: dict[str, Callable[[Sequence], int]] = {
+            "metrics": self.write_metrics,
+            "logs": self.write_logs,
+            "processes": self.write_processes,
+        }
+        return writers[kind](records)
+
+    def write_metrics(self, rows: Iterable[MetricRow]) -> int:
+        conn = self._connection()
+        rows = list(rows)
+        try:
+            with conn:
+                ids = self._series_ids(conn, {(r.service, r.role, r.name, r.cluster, r.host) for r in rows})
+                conn.executemany(
+                    "INSERT OR REPLACE INTO points (series, ts, value) VALUES (?, ?, ?)",
+                    ((ids[(r.service, r.role, r.name, r.cluster, r.host)], r.time, r.value) for r in rows),
+                )
+        except BaseException:
+            with self._series_lock:
+                self._series.clear()  # ids cached in the rolled-back transaction are not in the file
+            raise
+        return len(rows)
+
+    def _series_ids(self, conn: sqlite3.Connection, keys: set[SeriesKey]) -> dict[SeriesKey, int]:
+        with self._series_lock:
+            missing = [key for key in keys if key not in self._series]
+        if missing:
+            conn.executemany(
+                "INSERT OR IGNORE INTO series (service, role, name, cluster, host) VALUES (?, ?, ?, ?, ?)", missing
+            )
+            wanted = set(missing)
+            found = {}
+            # One read per metric name rather than one per new series: a fleet's first write has
+            # hundreds of thousands of series but only a few dozen names.
+            for service, role, name in {key[:3] for key in missing}:
+                rows = conn.execute(
+                    "SELECT id, cluster, host FROM series WHERE service = ? AND role = ? AND name = ?",
+                    (service, role, name),
+                )
+                for series_id, cluster, host in rows:
+                    key = (service, role, name, cluster, host)
+                    if key in wanted:
+                        found[key] = series_id
+            with self._series_lock:
+                self._series.update(found)
+        with self._series_lock:
+            return {key: self._series[key] for key in keys}
+
+    def write_logs(self, rows: Iterable[LogRow]) -> int:
+        rows = list(rows)
+        with self._connection() as conn:
+            conn.executemany(
+                "INSERT INTO logs (ts, cluster, host, service, role, level, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((r.time, r.cluster, r.host, r.service, r.role, r.level, r.message) for r in rows),
+            )
+        return len(rows)
+
+    def write_processes(self, rows: Iterable[ProcessState]) -> int:
+        rows = list(rows)
+        with self._connection() as conn:
+            conn.executemany(
+                "INSERT INTO processes (ts, cluster, host, name, grp, statename, state, start, stop, pid,"
+                " exitstatus, spawnerr, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        r.time,
+                        r.cluster,
+                        r.host,
+                        r.name,
+                        r.group,
+                        r.statename,
+                        r.state,
+                        r.start,
+                        r.stop,
+                        r.pid,
+                        r.exitstatus,
+                        r.spawnerr,
+                        r.description,
+                    )
+                    for r in rows
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO process_current (cluster, host, name, ts, grp, statename, state, start, stop, pid,"
+                " exitstatus, spawnerr, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (cluster, host, name) DO UPDATE SET ts = excluded.ts, grp = excluded.grp,"
+                " statename = excluded.statename, state = excluded.state, start = excluded.start,"
+                " stop = excluded.stop, pid = excluded.pid, exitstatus = excluded.exitstatus,"
+                " spawnerr = excluded.spawnerr, description = excluded.description WHERE excluded.ts >= ts",
+                (
+                    (
+                        r.cluster,
+                        r.host,
+                        r.name,
+                        r.time,
+                        r.group,
+                        r.statename,
+                        r.state,
+                        r.start,
+                        r.stop,
+                        r.pid,
+                        r.exitstatus,
+                        r.spawnerr,
+                        r.description,
+                    )
+                    for r in rows
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO process_inventory (cluster, host, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (cluster, host, name) DO UPDATE SET"
+                " first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)",
+                ((r.cluster, r.host, r.name, r.time, r.time) for r in rows),
+            )
+        return len(rows)
+
+    def prune(self, before: float) -> dict[str, int]:
+        """Delete metrics, logs and process states older than ``before`` (epoch seconds)."""
+        removed = {}
+        with self._connection() as conn:
+            removed["metrics"] = conn.execute("DELETE FROM points WHERE ts < ?", (before,)).rowcount
+            removed["logs"] = conn.execute("DELETE FROM logs WHERE ts < ?", (before,)).rowcount
+            removed["processes"] = conn.execute("DELETE FROM processes WHERE ts < ?", (before,)).rowcount
+            conn.execute("DELETE FROM process_current WHERE ts < ?", (before,))
+            conn.execute("DELETE FROM process_inventory WHERE last_seen < ?", (before,))
+        return removed
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def latest_values(
+        self, service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None = None
+    ) -> list[tuple[str, str, float]]:
+        """(cluster, host, value) of each host's latest point in ``(start, end]``."""
+        sql, params = _latest_sql(service, role, name, start, end, clusters)
+        return self._connection().execute(sql, params).fetchall()
+
+    def aggregate_values(
+        self,
+        aggregate: str,
+        service: str,
+        role: str,
+        name: str,
+        start: float,
+        end: float,
+        clusters: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """(cluster, value): ``aggregate`` over the hosts' latest values in ``(start, end]``."""
+        function = AGGREGATES[aggregate]
+        inner, params = _latest_sql(service, role, name, start, end, clusters)
+        sql = f"SELECT cluster, {function}(value) FROM ({inner}) GROUP BY cluster ORDER BY cluster"
+        return self._connection().execute(sql, params).fetchall()
+
+    def log_counts(
+        self,
+        service: str,
+        role: str,
+        pattern: str,
+        start: float,
+        end: float,
+        by_host: bool = True,
+        clusters: Sequence[str] | None = None,
+    ) -> list[tuple[str, str | None, int]]:
+        """(cluster, host or None, count) of the log lines of a role matching ``pattern``."""
+        group = "cluster, host" if by_host else "cluster"
+        host = "host" if by_host else "NULL"
+        literal = max(re.split(r"[*?]", pattern), key=len)
+        literal = literal if literal.isascii() else ""  # LIKE folds the case of ASCII letters only
+        # LIKE (case-insensitive for ASCII, like the pattern) drops most lines before Python sees them.
+        prefilter = " AND message LIKE ? ESCAPE '\\'" if literal else ""
+        sql = (
+            f"SELECT cluster, {host}, COUNT(*) FROM logs WHERE service = ? AND role = ? AND ts > ? AND ts <= ?"
+            f"{_in_clusters(clusters)}{prefilter} AND khp_match(?, message) GROUP BY {group} ORDER BY {group}"
+        )
+        like = "%" + literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params = [service, role, start, end, *(clusters or ()), *([like] if literal else []), pattern]
+        return self._connection().execute(sql, params).fetchall()
+
+    def process_states(self, start: float, end: float, clusters: Sequence[str] | None = None) -> list[ProcessState]:
+        """The latest state in ``(start, end]`` of every process, sorted by cluster, host, name."""
+        conn = self._connection()
+        (newest,) = conn.execute(
+            f"SELECT MAX(ts) FROM process_current WHERE ts > ?{_in_clusters(clusters)}", [start, *(clusters or ())]
+        ).fetchone()
+        if newest is None or newest <= end:  # nothing newer than the window: the current states are the answer
+            sql = (
+                "SELECT ts, cluster, host, name, grp, statename, state, start, stop, pid, exitstatus, spawnerr,"
+                f" description FROM process_current WHERE ts > ? AND ts <= ?{_in_clusters(clusters)}"
+                " ORDER BY cluster, host, name"
+            )
+            return _states(conn.execute(sql, [start, end, *(clusters or ())]).fetchall())
+        sql = (
+            "SELECT MAX(ts), cluster, host, name, grp, statename, state, start, stop, pid, exitstatus, spawnerr,"
+            f" description FROM processes WHERE ts > ? AND ts <= ?{_in_clusters(clusters)}"
+            " GROUP BY cluster, host, name ORDER BY cluster, host, name"
+        )
+        return _states(conn.execute(sql, [start, end, *(clusters or ())]).fetchall())
+
+    def process_inventory(
+        self, start: float, end: float, clusters: Sequence[str] | None = None
+    ) -> list[tuple[str, str, str]]:
+        """(cluster, host, process name) of every process seen between ``start`` and ``end``."""
+        sql = (
+            "SELECT cluster, host, name FROM process_inventory WHERE last_seen > ? AND first_seen <= ?"
+            f"{_in_clusters(clusters)} ORDER BY cluster, host, name"
+        )
+        return self._connection().execute(sql, [start, end, *(clusters or ())]).fetchall()
+
+    def metric_paths(self) -> list[str]:
+        """Every ``service/role/name`` that has been stored, sorted."""
+        rows = self._connection().execute("SELECT DISTINCT service, role, name FROM series ORDER BY 1, 2, 3")
+        return [f"{s}/{r}/{n}" for s, r, n in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many metric points, log lines and process states the store holds."""
+        conn = self._connection()
+        return {
+            "metrics": conn.execute("SELECT COUNT(*) FROM points").fetchone()[0],
+            "logs": conn.execute("SELECT COUNT(*) FROM logs").fetchone()[0],
+            "processes": conn.execute("SELECT COUNT(*) FROM processes").fetchone()[0],
+        }
+
+
+def _states(rows: Sequence[Sequence]) -> list[ProcessState]:
+    return [
+        ProcessState(
+            time=r[0],
+            cluster=r[1],
+            host=r[2],
+            name=r[3],
+            group=r[4],
+            statename=r[5],
+            state=r[6],
+            start=r[7],
+            stop=r[8],
+            pid=r[9],
+            exitstatus=r[10],
+            spawnerr=r[11],
+            description=r[12],
+        )
+        for r in rows
+    ]
+
+
+def _in_clusters(clusters: Sequence[str] | None) -> str:
+    if clusters is None:
+        return ""
+    return f" AND cluster IN ({', '.join('?' * len(clusters))})" if clusters else " AND 0"
+
+
+def _latest_sql(
+    service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None
+) -> tuple[str, list]:
+    sql = (
+        "SELECT cluster, host, value FROM (SELECT s.cluster AS cluster, s.host AS host,"
+        " (SELECT p.value FROM points p WHERE p.series = s.id AND p.ts > ? AND p.ts <= ?"
+        "  ORDER BY p.ts DESC LIMIT 1) AS value"
+        " FROM series s WHERE s.service = ? AND s.role = ? AND s.name = ?"
+        f"{_in_clusters(clusters).replace('cluster', 's.cluster')})"
+        " WHERE value IS NOT NULL ORDER BY cluster, host"
+    )
+    return sql, [start, end, service, role, name, *(clusters or ())]
+
+
+def _match_or_false(pattern: str, message: str) -> bool:
+    return bool(pattern) and bool(message) and matches(pattern, message)
