@@ -29,9 +29,8 @@ from khp.backtest import (
 from khp.configuration import Config, format_time, parse_duration, parse_time
 from khp.history import HistoryError
 
+from ._commands import help_of
 from ._common import UsageError
-
-COMMANDS = ("backtest", "hints")
 
 _BACKTEST_EPILOG = """\
 Each evaluation time runs the monitors as of that time, then the alert bridge's rules: a
@@ -57,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     backtest = sub.add_parser(
         "backtest",
         parents=[common],
-        help="replay monitors over stored history: detected, fired, notified; current vs candidate thresholds",
+        help=help_of("backtest"),
         epilog=_BACKTEST_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -89,7 +88,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     hints = sub.add_parser(
         "hints",
         parents=[common],
-        help="noisy checks in the alert history, a suggested threshold or pending time, and its backtested effect",
+        help=help_of("hints"),
     )
     hints.add_argument("--since", default="7d", help="a duration back from --until (7d, 12h) or a time (default 7d)")
     hints.add_argument("--until", help="end of the period (default now)")

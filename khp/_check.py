@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import threading
@@ -13,9 +14,33 @@ from evaluator import CycleResult, Evaluator, MonitorLoadError, Problem, check_t
 from khp.configuration import Config, LiveConfig, format_time
 from khp.store import CycleLog
 
-from ._common import Runtime, eprint
+from ._commands import help_of
+from ._common import Runtime, check_clusters, eprint, runtime, time_option
 
 PRUNE_EVERY = 3600.0
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``check`` and ``run`` on the ``khp`` subcommands."""
+    check = sub.add_parser("check", parents=[common], help=help_of("check"))
+    check.add_argument("--at", help="evaluate as of this time (ISO-8601, epoch seconds, now-1h)")
+    check.add_argument("--monitor", action="append", default=[], help="only this monitor (repeatable)")
+    check.add_argument("--cluster", action="append", default=[], help="only this cluster (repeatable)")
+    check.add_argument("--json", action="store_true", help="print the problems as a JSON array")
+
+    run = sub.add_parser("run", parents=[common], help=help_of("run"))
+    run.add_argument("--monitor", action="append", default=[])
+    run.add_argument("--cluster", action="append", default=[])
+    run.add_argument("--cycles", type=int, help="stop after this many cycles")
+
+
+def run_command(args: argparse.Namespace, config: Config) -> int:
+    """Carry out a parsed ``check`` or ``run``."""
+    rt = runtime(config, args.monitor)
+    clusters = check_clusters(config, args.cluster)
+    if args.command == "check":
+        return check(rt, time_option(args.at), clusters, args.json)
+    return run(rt, clusters, args.cycles)
 
 
 def summary(result: CycleResult) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluator import Evaluator, Monitor, discover_monitors, select
-from khp.configuration import Config, load_config, parse_time
+from khp.configuration import Config, load_config, parse_duration, parse_time
 from khp.sources import Sources, open_sources
 from khp.store import Store
 
@@ -27,6 +28,14 @@ def config_path(option: str | None) -> Path:
 
 def load(option: str | None) -> Config:
     return load_config(config_path(option))
+
+
+def duration_option(text: str) -> float:
+    """An argparse ``type`` for durations (``30m``, ``2d``, ``PT1H``)."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def time_option(value: str | None, name: str = "--at") -> float | None:

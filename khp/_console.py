@@ -17,12 +17,13 @@ from typing import Any
 
 from khp.configuration import Config, ConfigError
 
+from ._commands import help_of
 from ._common import UsageError
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Register ``console [--listen HOST:PORT] [--workers N]`` on the ``khp`` subcommands."""
-    parser = sub.add_parser("console", parents=[common], help="serve the web console (gunicorn)")
+    parser = sub.add_parser("console", parents=[common], help=help_of("console"))
     parser.add_argument(
         "--listen", metavar="HOST:PORT", help="where to serve (default: console.listen, 127.0.0.1:8081)"
     )

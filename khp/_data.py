@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from collections.abc import Sequence
 
 from khp.configuration import Config, format_time
-from khp.store import CycleLog, Store
+from khp.store import KINDS, CycleLog, Store
+
+from ._commands import help_of
+from ._common import duration_option
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``load``, ``prune`` and ``cycles`` on the ``khp`` subcommands."""
+    load = sub.add_parser("load", parents=[common], help=help_of("load"))
+    load.add_argument("kind", choices=KINDS)
+    load.add_argument("files", nargs="+", metavar="FILE")
+
+    prune = sub.add_parser("prune", parents=[common], help=help_of("prune"))
+    prune.add_argument("--older-than", type=duration_option, help="override the retention (e.g. 2d)")
+
+    cycles = sub.add_parser("cycles", parents=[common], help=help_of("cycles"))
+    cycles.add_argument("--last", type=int, default=10)
+    cycles.add_argument("--json", action="store_true")
+
+
+def run_command(args: argparse.Namespace, config: Config) -> int:
+    """Carry out a parsed ``load``, ``prune`` or ``cycles``."""
+    if args.command == "load":
+        return load(config, args.kind, args.files)
+    if args.command == "prune":
+        return prune(config, args.older_than)
+    return cycles(config, args.last, args.json)
 
 
 def load(config: Config, kind: str, files: Sequence[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import signal
 import sys
@@ -17,9 +18,52 @@ from khp.simulator import Fleet, simulate
 from khp.sources import open_sources
 from khp.store import Store
 
-from ._common import eprint
+from ._commands import help_of
+from ._common import UsageError, duration_option, eprint, time_option
 from ._demo_stack import DemoAlertmanager, DemoReceiver, alertmanager_binary, demo_config
 from ._pipeline import Pipeline
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``simulate`` and ``demo`` on the ``khp`` subcommands."""
+    sim = sub.add_parser("simulate", parents=[common], help=help_of("simulate"))
+    sim.add_argument("--clusters", type=int, default=20, help="number of clusters, up to 1000 (default 20)")
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--fault-rate", type=float, default=1.0, help="1.0 = the usual number of faults")
+    sim.add_argument("--minutes", type=int, default=60, help="how much history, ending now (default 60)")
+    sim.add_argument("--until", help="end of the simulated history (default now)")
+    sim.add_argument("--step", type=duration_option, default=60.0, help="time between samples (default 1m)")
+
+    demo = sub.add_parser("demo", parents=[common], help=help_of("demo"))
+    demo.add_argument("--clusters", type=int, default=12)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--fault-rate", type=float, default=3.0, help="more faults than usual, to have something to see")
+    demo.add_argument("--tick", type=float, default=2.0, help="real seconds per simulated minute (default 2)")
+    demo.add_argument("--cycles", type=int, help="stop after this many cycles")
+    demo.add_argument("--store", default="var/demo.db", help="the demo's own store file (recreated)")
+    demo.add_argument("--no-alertmanager", action="store_true", help="do not start Alertmanager beside the demo")
+
+
+def run_command(args: argparse.Namespace, config: Config) -> int:
+    """Carry out a parsed ``simulate`` or ``demo``."""
+    if args.command == "simulate":
+        if not 1 <= args.clusters <= 1000:
+            raise UsageError("--clusters: between 1 and 1000")
+        end = time_option(args.until, "--until") or time.time()
+        end = (end // args.step) * args.step
+        return simulate_command(
+            config, args.clusters, args.seed, args.fault_rate, end - args.minutes * 60, end, args.step
+        )
+    return demo(
+        config,
+        args.clusters,
+        args.seed,
+        args.fault_rate,
+        args.tick,
+        args.cycles,
+        Path(args.store),
+        alertmanager=not args.no_alertmanager,
+    )
 
 
 def simulate_command(

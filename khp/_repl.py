@@ -9,6 +9,7 @@ complete with Tab inside a string, and the history is kept in ``~/.khp_history``
 
 from __future__ import annotations
 
+import argparse
 import builtins
 import code
 import contextlib
@@ -25,6 +26,9 @@ from evaluator._context import EvaluationContext
 from evaluator._queries import CycleQueries
 from khp.configuration import Config, format_time, parse_time
 from khp.sources import Sources
+
+from ._commands import help_of
+from ._common import runtime, time_option
 
 HISTORY = Path(os.environ.get("KHP_HISTORY", "~/.khp_history")).expanduser()
 DSL_NAMES = (
@@ -151,6 +155,21 @@ def path_completer(paths: Callable[[], list[str]], fallback: Callable[[str, int]
         return fallback(text, state)
 
     return complete
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``repl [MONITOR] [--at TIME]`` on the ``khp`` subcommands."""
+    repl = sub.add_parser("repl", parents=[common], help=help_of("repl"))
+    repl.add_argument("monitor", nargs="?", help="work inside this monitor (run() runs it)")
+    repl.add_argument("--at", help="evaluate as of this time")
+
+
+def run_command(args: argparse.Namespace, config: Config) -> int:
+    """Start the REPL of a parsed ``repl``."""
+    rt = runtime(config, [args.monitor] if args.monitor else [])
+    shell = MonitorShell(config, rt.sources, rt.monitors[0] if args.monitor else None, time_option(args.at))
+    assert rt.store is not None
+    return interact(shell, rt.store.metric_paths)
 
 
 def interact(shell: MonitorShell, paths: Callable[[], list[str]]) -> int:

@@ -13,6 +13,8 @@ from pathlib import Path
 from khp.configuration import Config
 from khp.routing import render_alertmanager_yaml
 
+from ._commands import help_of
+
 AMTOOL = "amtool"
 _CHECK_TIMEOUT = 60.0
 
@@ -22,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     parser = sub.add_parser(
         "alertmanager-config",
         parents=[common],
-        help="render alertmanager.yml (routes, inhibition, receivers) from khp.yml and the cluster files",
+        help=help_of("alertmanager-config"),
     )
     parser.add_argument("--output", "-o", metavar="FILE", help="write it to FILE, atomically (default: stdout)")
     parser.add_argument(

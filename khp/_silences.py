@@ -31,14 +31,12 @@ from khp.silences import (
     is_silence_id,
 )
 
-COMMANDS = ("maintenance", "mute", "unmute")
+from ._commands import help_of
 
 
-def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """Register ``maintenance``, ``mute`` and ``unmute`` on the ``khp`` subcommand parsers ``sub``."""
-    maintenance = sub.add_parser(
-        "maintenance", parents=[common], help="put a cluster in maintenance (silence it until a given end)"
-    )
+    maintenance = sub.add_parser("maintenance", parents=[common], help=help_of("maintenance"))
     actions = maintenance.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     start = actions.add_parser("start", parents=[common], help="silence every alert of CLUSTER until an end")
@@ -59,9 +57,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     end = actions.add_parser("end", parents=[common], help="end a cluster's maintenance, or one silence by ID")
     end.add_argument("target", metavar="CLUSTER|ID")
 
-    mute = sub.add_parser(
-        "mute", parents=[common], help="send only critical (cri) or nothing (off) of one check on one cluster"
-    )
+    mute = sub.add_parser("mute", parents=[common], help=help_of("mute"))
     mute.add_argument("check", metavar="CHECK", help="the check name, as monitors emit it ('Task slot usage')")
     mute.add_argument("--cluster", required=True)
     mute.add_argument("--level", required=True, choices=MUTE_LEVELS, help="cri: critical only; off: nothing")
@@ -69,7 +65,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     mute.add_argument("--reason", metavar="TEXT", default="", help="why (optional)")
     _by_option(mute)
 
-    unmute = sub.add_parser("unmute", parents=[common], help="end the mutes of one check on one cluster")
+    unmute = sub.add_parser("unmute", parents=[common], help=help_of("unmute"))
     unmute.add_argument("check", metavar="CHECK")
     unmute.add_argument("--cluster", required=True)
 

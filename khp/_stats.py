@@ -18,6 +18,7 @@ from typing import Any
 from khp.configuration import Config, format_duration, format_time, parse_duration, parse_time
 from khp.history import Figures, HistoryError, Statistics, open_history, statistics
 
+from ._commands import help_of
 from ._common import UsageError
 
 COLUMNS = ("detected", "healed", "fired", "resolved", "open", "notified", "% notified", "failed", "median heal")
@@ -28,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     parser = sub.add_parser(
         "stats",
         parents=[common],
-        help="statistics of the alert history: detected, healed, fired, notified, noisiest checks",
+        help=help_of("stats"),
     )
     parser.add_argument("--since", default="7d", help="a duration back from --until (7d, 12h) or a time (default 7d)")
     parser.add_argument("--until", help="end of the range: ISO-8601, epoch seconds, now-1d (default now)")

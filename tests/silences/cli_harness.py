@@ -17,7 +17,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--config", default=argparse.SUPPRESS)
     top = argparse.ArgumentParser(prog="khp", parents=[common])
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _silences.add_parsers(sub, common)
+    _silences.add_parser(sub, common)
     return top
 
 

@@ -1,0 +1,31 @@
+"""``khp monitors``: the monitors found, where they live, and the thresholds their checks use."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+
+from evaluator import discover_monitors, select, threshold_keys
+from khp.configuration import Config
+
+from ._commands import help_of
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register ``monitors [NAME...]`` on the ``khp`` subcommands."""
+    monitors = sub.add_parser("monitors", parents=[common], help=help_of("monitors"))
+    monitors.add_argument("names", nargs="*", metavar="NAME", help="only these monitors (class or module name)")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    """List the monitors, one line each, with the warning and critical value of every threshold they use."""
+    monitors = discover_monitors(config)
+    if args.names:
+        monitors = select(monitors, args.names)
+    for monitor in monitors:
+        doc = (inspect.getdoc(monitor) or "").splitlines()[0:1]
+        print(f"{monitor.monitor_name():22} {inspect.getsourcefile(monitor)}  {doc[0] if doc else ''}")
+        for key in sorted(threshold_keys(monitor)):
+            level = config.thresholds[key]
+            print(f"    {key}: warning={level.warning} critical={level.critical}")
+    return 0
