@@ -51,11 +51,15 @@ class Monitor(abc.ABC):
                           description="Task slot usage above threshold")
 
     Every query starts when it is asked for and is awaited when its value is first used, so
-    the queries of a monitor run in parallel. Class attributes: ``service`` (the ``service``
-    label of its alerts; the module name by default) and ``pending`` (how long a problem must
-    last before it is sent, e.g. ``"10m"``; the cluster's or global setting by default).
+    the queries of a monitor run in parallel. Class attributes: ``thresholds`` (the default
+    warning and critical value of each threshold key it uses, a literal dict such as
+    ``{"druid_slot_used_percent": {"warning": 80, "critical": 90, "meaning": "task slots used, %"}}``;
+    khp.yml and the cluster files override levels of it), ``service`` (the ``service`` label of
+    its alerts; the module name by default) and ``pending`` (how long a problem must last before
+    it is sent, e.g. ``"10m"``; the cluster's or global setting by default).
     """
 
+    thresholds: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     service: ClassVar[str] = ""
     pending: ClassVar[str | float | None] = None
 

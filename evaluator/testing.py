@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from khp.configuration import ClusterConfig, Config, Threshold, parse_duration, parse_time
+from khp.configuration._defaults import parse_defaults
 from khp.records import LogRow, MetricRow, ProcessState
 from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, Sources
 from khp.store import Store
@@ -119,11 +120,20 @@ def build_config(
     base: Config | None = None,
     window: str | float | None = None,
 ) -> Config:
-    """A ``Config`` with ``thresholds`` on top of ``base``'s and the given clusters."""
+    """A ``Config`` with ``thresholds`` on top of ``base``'s and the given clusters.
+
+    As in khp.yml, a threshold names only the levels it changes: ``{"warning": 70}`` keeps the
+    critical value ``base`` has for that key (none if it has no such key).
+    """
     base = base or Config(file="<test>")
     merged = dict(base.thresholds)
     for key, levels in (thresholds or {}).items():
-        merged[key] = Threshold(warning=levels.get("warning"), critical=levels.get("critical"))
+        before = merged.get(key, Threshold())
+        merged[key] = Threshold(
+            warning=levels["warning"] if "warning" in levels else before.warning,
+            critical=levels["critical"] if "critical" in levels else before.critical,
+            meaning=before.meaning,
+        )
     built = dict(base.clusters)
     for name, setup in (clusters or {}).items():
         overrides = {
@@ -155,9 +165,12 @@ def run_monitor(
 ) -> list[Problem]:
     """Store ``rows``, run ``monitor`` once as of ``at`` and return its problems (sorted).
 
-    An exception in the monitor propagates, so a test sees it. Thresholds the monitor uses
-    but neither ``thresholds`` nor ``config`` define fail as they would at load time.
+    The monitor's own threshold defaults (its ``thresholds`` attribute) apply unless ``config``
+    is given; ``thresholds`` changes levels of them. An exception in the monitor propagates, so a
+    test sees it. Thresholds the monitor uses but nothing defines fail as they would at load time.
     """
+    if config is None:
+        config = Config(file="<test>", thresholds=parse_defaults(monitor.thresholds, monitor.monitor_name()))
     built = build_config(thresholds, clusters, config, window)
     check_thresholds(monitor, built)
     when = parse_time(at)

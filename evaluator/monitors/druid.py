@@ -6,6 +6,24 @@ from evaluator import Monitor
 class DruidMonitor(Monitor):
     """Druid task slots and segment availability."""
 
+    thresholds = {
+        "druid_slot_used_percent": {
+            "warning": 80,
+            "critical": 90,
+            "meaning": "overlord task slots used, percent of total",
+        },
+        "druid_unavailable_segments": {
+            "warning": 0,
+            "critical": 100,
+            "meaning": "segments not served by any historical",
+        },
+        "druid_segment_cache_used_percent": {
+            "warning": 85,
+            "critical": 95,
+            "meaning": "historical segment cache used, percent of max size",
+        },
+    }
+
     def run(self) -> None:
         # Overlords run as an HA pair and both report: take the larger value per cluster.
         slot_used_percent = (

@@ -6,6 +6,26 @@ from evaluator import Monitor
 class HbaseMonitor(Monitor):
     """HBase masters and RegionServers."""
 
+    thresholds = {
+        "hbase_rit_count": {"warning": 10, "critical": None, "meaning": "regions in transition, per cluster"},
+        "hbase_rit_over_threshold": {
+            "warning": 0,
+            "critical": 5,
+            "meaning": "regions in transition longer than HBase's stuck threshold",
+        },
+        "hbase_compaction_queue": {"warning": 100, "critical": None, "meaning": "queued compactions per RegionServer"},
+        "hbase_regionserver_gc_ms": {
+            "warning": 6000,
+            "critical": 20000,
+            "meaning": "RegionServer GC time, ms per minute",
+        },
+        "hbase_response_warning_count": {
+            "warning": 50,
+            "critical": None,
+            "meaning": "responseTooSlow/TooLarge log lines per RegionServer in 10 minutes",
+        },
+    }
+
     def run(self) -> None:
         # Masters run as an HA pair: take the larger value per cluster.
         rit = self.max("hbase/master/ritCount")

@@ -6,6 +6,22 @@ from evaluator import Monitor
 class HdfsMonitor(Monitor):
     """HDFS health as the NameNodes report it."""
 
+    thresholds = {
+        "hdfs_capacity_used_percent": {
+            "warning": 80,
+            "critical": 90,
+            "meaning": "DFS used, percent of configured capacity",
+        },
+        "hdfs_missing_blocks": {"warning": None, "critical": 0, "meaning": "blocks with no live replica"},
+        "hdfs_corrupt_blocks": {"warning": 0, "critical": None, "meaning": "blocks with corrupt replicas"},
+        "hdfs_dead_datanodes": {"warning": 0, "critical": 2, "meaning": "DataNodes the NameNode counts as dead"},
+        "hdfs_namenode_heap_used_percent": {
+            "warning": 85,
+            "critical": 95,
+            "meaning": "NameNode JVM heap used, percent",
+        },
+    }
+
     def run(self) -> None:
         # Both NameNodes of an HA pair report these; the larger value per cluster is the truth.
         used_percent = self.max("hdfs/namenode/CapacityUsed") / self.max("hdfs/namenode/CapacityTotal") * 100

@@ -6,6 +6,16 @@ from evaluator import Monitor
 class HostMonitor(Monitor):
     """Operating system resources of every host."""
 
+    thresholds = {
+        "host_cpu_percent": {"warning": 90, "critical": None, "meaning": "CPU user + system, percent, per host"},
+        "host_disk_free_percent": {
+            "warning": 15,
+            "critical": 5,
+            "meaning": "free space on the fullest data disk, percent (below fires)",
+        },
+        "host_memory_used_percent": {"warning": 90, "critical": 97, "meaning": "memory used, percent, per host"},
+    }
+
     def run(self) -> None:
         # User and system time only mean something together: a host at 50% user + 45% system is busy.
         cpu = self.all("host/os/cpu.user") + self.all("host/os/cpu.system")

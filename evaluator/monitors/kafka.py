@@ -6,6 +6,15 @@ from evaluator import Monitor
 class KafkaMonitor(Monitor):
     """Kafka replication and controller state."""
 
+    thresholds = {
+        "kafka_under_replicated_partitions": {
+            "warning": 0,
+            "critical": None,
+            "meaning": "under-replicated partitions, sum over brokers",
+        },
+        "kafka_offline_partitions": {"warning": None, "critical": 0, "meaning": "partitions without a leader"},
+    }
+
     def run(self) -> None:
         under_replicated = self.sum("kafka/broker/UnderReplicatedPartitions")
         self.emit(

@@ -6,6 +6,11 @@ from evaluator import Monitor
 class KuduMonitor(Monitor):
     """Kudu tablet counts per tablet server."""
 
+    thresholds = {
+        "kudu_tablets_num_running": {"warning": 2000, "critical": None, "meaning": "running tablets per tablet server"},
+        "kudu_tablets_num_failed": {"warning": 0, "critical": 10, "meaning": "failed tablets per tablet server"},
+    }
+
     def run(self) -> None:
         running = self.all("kudu/tserver/server.tablets_num_running")
         self.emit(

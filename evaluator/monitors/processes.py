@@ -6,6 +6,32 @@ from evaluator import Element, Monitor, Vector
 class ProcessMonitor(Monitor):
     """Process states and host inventory from Supervisor."""
 
+    thresholds = {
+        "process_fatal_count": {"warning": 0, "critical": None, "meaning": "FATAL processes per host"},
+        "process_backoff_count": {"warning": 0, "critical": None, "meaning": "BACKOFF processes per host"},
+        "process_exited_count": {"warning": 0, "critical": None, "meaning": "EXITED processes per host"},
+        "supervisor_unreachable": {
+            "warning": 0,
+            "critical": None,
+            "meaning": "1 per host whose Supervisor does not answer; null turns it off",
+        },
+        "silent_host": {
+            "warning": 0,
+            "critical": None,
+            "meaning": "1 per host with no process state in the window; null turns it off",
+        },
+        "missing_role_count": {
+            "warning": 0,
+            "critical": None,
+            "meaning": "roles from the cluster file's hosts: with no process, per host",
+        },
+        "datanode_without_nodemanager": {
+            "warning": 0,
+            "critical": None,
+            "meaning": "1 per DataNode host without a NodeManager; null turns it off",
+        },
+    }
+
     def run(self) -> None:
         fatal = self.process_count("FATAL")
         self.emit(

@@ -6,6 +6,24 @@ from evaluator import Monitor
 class YarnMonitor(Monitor):
     """YARN cluster state as the ResourceManagers report it."""
 
+    thresholds = {
+        "yarn_unhealthy_nodemanagers": {
+            "warning": 0,
+            "critical": None,
+            "meaning": "NodeManagers failing their health check",
+        },
+        "yarn_lost_nodemanagers": {
+            "warning": 0,
+            "critical": None,
+            "meaning": "NodeManagers lost by the ResourceManager",
+        },
+        "yarn_pending_applications": {
+            "warning": 100,
+            "critical": None,
+            "meaning": "applications waiting for resources",
+        },
+    }
+
     def run(self) -> None:
         # ResourceManagers run as an HA pair: take the larger value per cluster.
         unhealthy = self.max("yarn/resourcemanager/NumUnhealthyNMs")

@@ -6,6 +6,15 @@ from evaluator import Monitor
 class ZookeeperMonitor(Monitor):
     """ZooKeeper ensemble health."""
 
+    thresholds = {
+        "zookeeper_servers_down": {
+            "warning": 0,
+            "critical": None,
+            "meaning": "servers not RUNNING; losing the quorum is critical anyway",
+        },
+        "zookeeper_outstanding_requests": {"warning": 100, "critical": 1000, "meaning": "queued requests per server"},
+    }
+
     def run(self) -> None:
         expected = self.host_count("zookeeper/server")
         running = self.running_count("zookeeper/server")

@@ -123,7 +123,10 @@ def apply_overrides(config: Config, overrides: Iterable[Override]) -> Config:
     clusters = dict(config.clusters)
     for override in overrides:
         if override.cluster is None:
-            thresholds[override.key] = dataclasses.replace(thresholds[override.key], **{override.level: override.value})
+            levels = thresholds[override.key].levels() | {override.level: override.value}
+            thresholds[override.key] = dataclasses.replace(
+                thresholds[override.key], warning=levels["warning"], critical=levels["critical"]
+            )
             continue
         own = clusters.get(override.cluster) or ClusterConfig(name=override.cluster, file="<backtest candidate>")
         levels = dict(own.thresholds.get(override.key, {}))

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from ._defaults import MonitorDefaults, monitor_defaults
 from ._errors import ConfigError
 from ._model import (
     LEVELS,
@@ -60,14 +61,16 @@ def load_config(path: str | Path) -> Config:
     top = Section(str(path), "", _read_yaml(path))
     top.only(_TOP_KEYS)
     base = path.parent
-    thresholds = _thresholds(top.section("thresholds"))
+    monitors = tuple(_monitor_dirs(top, base))
+    defaults = monitor_defaults(monitors)
+    thresholds = _thresholds(top.section("thresholds"), defaults)
     clusters: dict[str, ClusterConfig] = {}
     if top.has("clusters_dir"):
         clusters_dir = _resolve(base, top.string("clusters_dir"))
         if not clusters_dir.is_dir():
             raise top.error("clusters_dir", f"{clusters_dir} is not a directory")
         for file in sorted(clusters_dir.glob("*.y*ml")):
-            cluster = _cluster(file, thresholds)
+            cluster = _cluster(file, thresholds, defaults)
             if cluster.name in clusters:  # alpha.yml and alpha.yaml: one would silently replace the other
                 other = clusters[cluster.name].file
                 raise ConfigError(str(file), "", f"cluster {cluster.name} is also defined by {other}; keep one file")
@@ -76,7 +79,7 @@ def load_config(path: str | Path) -> Config:
         file=str(path),
         sources=_sources(top.section("sources")),
         store=_store(top, base),
-        monitors=tuple(_monitor_dirs(top, base)),
+        monitors=monitors,
         evaluation=_evaluation(top.section("evaluation")),
         inventory=_inventory(top.section("inventory")),
         alertmanager=_alertmanager(top.section("alertmanager")),
@@ -271,20 +274,29 @@ def _threshold_value(section: Section, level: str) -> float | None:
     return section.number(level)
 
 
-def _thresholds(section: Section) -> dict[str, Threshold]:
-    thresholds = {}
+def _thresholds(section: Section, defaults: MonitorDefaults) -> dict[str, Threshold]:
+    """The monitors' defaults with khp.yml's levels on top: a level khp.yml names replaces the default's.
+
+    ``key: null`` turns both levels off; a key no monitor declares keeps an unnamed level off.
+    """
+    thresholds = dict(defaults.thresholds)
     for key in section.data:
         if not isinstance(key, str) or not _THRESHOLD_KEY.match(key):
             raise section.error(str(key), "a threshold key is a name of letters, digits and _")
+        default = defaults.thresholds.get(key, Threshold())
+        if section.data[key] is None:
+            thresholds[key] = Threshold(meaning=default.meaning)
+            continue
         entry = section.section(key)
         entry.only(LEVELS)
-        thresholds[key] = Threshold(
-            warning=_threshold_value(entry, "warning"), critical=_threshold_value(entry, "critical")
-        )
+        levels = {
+            level: _threshold_value(entry, level) if entry.has(level) else default.level(level) for level in LEVELS
+        }
+        thresholds[key] = Threshold(**levels, meaning=default.meaning)
     return thresholds
 
 
-def _cluster(file: Path, defaults: Mapping[str, Threshold]) -> ClusterConfig:
+def _cluster(file: Path, defaults: Mapping[str, Threshold], declared: MonitorDefaults) -> ClusterConfig:
     name = file.stem
     if not _CLUSTER_NAME.match(name):
         raise ConfigError(str(file), "", "a cluster file is named after its cluster: letters, digits, '.', '_', '-'")
@@ -293,9 +305,9 @@ def _cluster(file: Path, defaults: Mapping[str, Threshold]) -> ClusterConfig:
     overrides: dict[str, Mapping[str, float | None]] = {}
     thresholds = top.section("thresholds")
     for key, value in thresholds.data.items():
-        if key not in defaults:
+        if key not in defaults and not declared.unreadable:  # an unreadable monitor may declare it
             known = ", ".join(sorted(defaults)) or "none"
-            raise thresholds.error(str(key), f"unknown threshold; khp.yml defines: {known}")
+            raise thresholds.error(str(key), f"unknown threshold; the monitors and khp.yml define: {known}")
         if value is None:
             overrides[key] = _frozen({"warning": None, "critical": None})
             continue

@@ -112,13 +112,17 @@ class LinksConfig:
 
 @dataclass(frozen=True)
 class Threshold:
-    """A warning and a critical value; ``None`` means that level is off."""
+    """A warning and a critical value (``None`` means that level is off), and what the value measures."""
 
     warning: float | None = None
     critical: float | None = None
+    meaning: str = ""
 
     def level(self, level: str) -> float | None:
         return self.warning if level == "warning" else self.critical
+
+    def levels(self) -> dict[str, float | None]:
+        return {"warning": self.warning, "critical": self.critical}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from khp.configuration import (
     Threshold,
     load_config,
 )
+from khp.configuration._defaults import monitor_defaults
 
 DESIGN_KHP = """\
 # khp.yml
@@ -90,7 +91,7 @@ def test_an_empty_file_gives_every_default(tmp_path: Path) -> None:
     assert config.inventory == InventoryConfig()
     assert config.alertmanager == AlertmanagerConfig(urls=("http://127.0.0.1:9093",), timeout=10)
     assert config.links == LinksConfig(source="{path}#L{line}")
-    assert dict(config.thresholds) == {}
+    assert dict(config.thresholds) == dict(monitor_defaults([BUNDLED_DIR]).thresholds)  # the bundled monitors'
     assert dict(config.clusters) == {}
 
 
@@ -299,7 +300,7 @@ def test_cluster_null_level_disables_only_that_level(tmp_path: Path) -> None:
 
 
 def test_global_threshold_levels_may_be_left_out_or_null(tmp_path: Path) -> None:
-    config = load(tmp_path, "thresholds: {a: {warning: 5}, b: {critical: null}, c: null}")
+    config = load(tmp_path, "monitors: []\nthresholds: {a: {warning: 5}, b: {critical: null}, c: null}")
     assert dict(config.thresholds) == {"a": Threshold(5, None), "b": Threshold(None, None), "c": Threshold(None, None)}
 
 
@@ -311,7 +312,7 @@ def test_cluster_hosts_and_roles_are_read(tmp_path: Path) -> None:
 def test_unknown_threshold_in_a_cluster_file_names_the_file_and_key(tmp_path: Path) -> None:
     error = failure(
         tmp_path,
-        "thresholds: {druid_slot_used_percent: {warning: 80}, kudu_tablets: {warning: 1}}",
+        "monitors: []\nthresholds: {druid_slot_used_percent: {warning: 80}, kudu_tablets: {warning: 1}}",
         clusters={"alpha.yml": "thresholds: {druid_slot_usd_percent: {warning: 70}}"},
     )
     assert error.file == str(tmp_path / "clusters/alpha.yml")

@@ -1,0 +1,133 @@
+"""Threshold defaults that monitors carry: ``thresholds = {...}`` in a monitor class.
+
+A monitor declares the default warning and critical value of each threshold key it uses::
+
+    class KuduMonitor(Monitor):
+        thresholds = {
+            "kudu_tablets_num_running": {"warning": 2000, "critical": None, "meaning": "tablets per server"},
+        }
+
+khp.yml's ``thresholds:`` then overrides only the levels it names. The declarations are read
+from the monitor files without running them (the value must be a literal), so the configuration
+and the cluster files can be checked against them before any monitor is imported, and a monitor
+module that fails to import still lends its keys to that check.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import ConfigError
+from ._model import LEVELS, Threshold
+
+ATTRIBUTE = "thresholds"
+_ENTRY_KEYS = (*LEVELS, "meaning")
+
+
+@dataclass(frozen=True)
+class MonitorDefaults:
+    """The defaults declared in some monitor directories, and the files that could not be read."""
+
+    thresholds: Mapping[str, Threshold] = field(default_factory=dict)
+    declared_in: Mapping[str, str] = field(default_factory=dict)  # key -> "file:line"
+    unreadable: tuple[str, ...] = ()
+
+
+def parse_defaults(value: Any, where: str) -> dict[str, Threshold]:
+    """``{key: {"warning": .., "critical": .., "meaning": ".."}}`` as ``Threshold``s, or a ``ConfigError``."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(where, ATTRIBUTE, f"expected a dict of threshold keys, got {type(value).__name__}")
+    parsed = {}
+    for key, entry in value.items():
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ConfigError(where, f"{ATTRIBUTE}[{key!r}]", "a threshold key is a name of letters, digits and _")
+        if not isinstance(entry, Mapping):
+            raise ConfigError(
+                where, f"{ATTRIBUTE}[{key!r}]", 'expected {"warning": .., "critical": .., "meaning": ".."}'
+            )
+        unknown = [name for name in entry if name not in _ENTRY_KEYS]
+        if unknown:
+            raise ConfigError(
+                where, f"{ATTRIBUTE}[{key!r}]", f"unknown key {unknown[0]!r}; allowed: {', '.join(_ENTRY_KEYS)}"
+            )
+        levels = {}
+        for level in LEVELS:
+            number = entry.get(level)
+            if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
+                raise ConfigError(
+                    where, f"{ATTRIBUTE}[{key!r}][{level!r}]", f"expected a number or None, got {number!r}"
+                )
+            levels[level] = number
+        meaning = entry.get("meaning", "")
+        if not isinstance(meaning, str):
+            raise ConfigError(where, f"{ATTRIBUTE}[{key!r}]['meaning']", "expected a string")
+        parsed[key] = Threshold(warning=levels["warning"], critical=levels["critical"], meaning=meaning)
+    return parsed
+
+
+def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
+    """Every ``thresholds`` declaration in the monitor modules of ``directories`` (not ``_*.py``).
+
+    Two declarations of one key must agree; a file that is not valid Python is listed in
+    ``unreadable`` (the evaluator reports it as a failed monitor).
+    """
+    found: dict[str, Threshold] = {}
+    declared_in: dict[str, str] = {}
+    unreadable: list[str] = []
+    for directory in directories:
+        for file in sorted(directory.glob("*.py")):
+            if file.name.startswith("_"):
+                continue
+            try:
+                tree = ast.parse(file.read_bytes(), filename=str(file))
+            except (SyntaxError, ValueError, OSError):
+                unreadable.append(str(file))
+                continue
+            for line, value in _declarations(tree, str(file)):
+                where = f"{file}:{line}"
+                for key, threshold in parse_defaults(value, where).items():
+                    other = found.get(key)
+                    if other is not None and other.levels() != threshold.levels():
+                        raise ConfigError(
+                            where,
+                            f"{ATTRIBUTE}[{key!r}]",
+                            f"{declared_in[key]} declares other defaults {other.levels()}; make them agree",
+                        )
+                    if other is None or (threshold.meaning and not other.meaning):
+                        found[key] = threshold
+                        declared_in.setdefault(key, where)
+    return MonitorDefaults(found, declared_in, tuple(unreadable))
+
+
+def _declarations(tree: ast.Module, file: str) -> list[tuple[int, Any]]:
+    """``(line, value)`` of each ``thresholds = <literal>`` in the body of a top-level class."""
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for statement in node.body:
+            target, value = _assignment(statement)
+            if target != ATTRIBUTE or value is None:
+                continue
+            try:
+                found.append((statement.lineno, ast.literal_eval(value)))
+            except ValueError:
+                raise ConfigError(
+                    f"{file}:{statement.lineno}",
+                    f"{node.name}.{ATTRIBUTE}",
+                    "must be a literal dict (numbers, None and strings): it is read without running the module",
+                ) from None
+    return found
+
+
+def _assignment(statement: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+        return (target.id if isinstance(target, ast.Name) else None), statement.value
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        return statement.target.id, statement.value
+    return None, None
