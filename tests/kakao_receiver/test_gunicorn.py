@@ -47,7 +47,7 @@ def receiver_project(
     """A ``khp.yml`` whose rooms are KakaoWork conversations of the stand-in at ``kakao_url``; its path."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "receiver-token").write_text(TOKEN + "\n", encoding="utf-8")
-    settings = {"attempts": 10, "backoff": 0.2, "max_backoff": "1s", "lease": "6s", "workers": 2}
+    settings = {"backoff": 0.2, "max_backoff": "1s", "lease": "6s", "workers": 2}
     settings.update(delivery or {})
     text = f"""
 store: var/khp.db
