@@ -25,9 +25,9 @@ from .._i18n import phrase
 from .._urls import http_url
 from . import _http
 from ._forms import block_texts, plain_blocks, without
-from ._limits import kakaowork_problems
+from ._limits import KAKAOWORK_VALUE, kakaowork_problems
 from ._options import Options
-from ._text import shorten, split
+from ._text import shorten, split, units
 
 HEADER_LIMIT = 20
 TEXT_LIMIT = 500
@@ -232,7 +232,7 @@ def _action_button(name: str, kind: str, label: str, value: str) -> dict[str, An
 
 
 def _link_button(link: Link) -> dict[str, Any] | None:
-    if not http_url(link.url):  # a relative or broken link would get the whole message refused
+    if not http_url(link.url) or units(link.url) > KAKAOWORK_VALUE:  # it would get the whole message refused
         return None
     return {
         "type": "button",

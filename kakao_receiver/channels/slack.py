@@ -22,9 +22,9 @@ from .._urls import http_url
 from . import _http
 from ._errors import ChannelConfigError
 from ._forms import without
-from ._limits import SLACK_TEXT, slack_problems
+from ._limits import SLACK_TEXT, SLACK_URL, slack_problems
 from ._options import Options, env_name, per_target
-from ._text import shorten, split
+from ._text import shorten, split, units
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
@@ -63,7 +63,7 @@ class SlackChannel:
         ]
         tail = [_section(note) for note in content.notes]
         links = _unique([link for s in content.subjects for link in s.links] + list(content.links))
-        links = [link for link in links if http_url(link.url)]
+        links = [link for link in links if http_url(link.url) and units(link.url) <= SLACK_URL]
         buttons = [_button(link, content) for link in links[:BUTTONS_PER_ACTIONS]]
         tail += [{"type": "actions", "elements": buttons}] if buttons else []
         room = MAX_BLOCKS - len(head) - len(tail)
