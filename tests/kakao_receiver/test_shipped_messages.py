@@ -169,7 +169,7 @@ def test_hostile_names_hangul_emoji_and_huge_values_still_fit_every_channel(tmp_
         "source": "x.py#L1",
     }
     with KakaoStandIn() as kakao:
-        config, channels = channels_for(shipped_project("khp.yml", tmp_path, Addresses(kakao=kakao.url)), kakao)
+        _, channels = channels_for(shipped_project("khp.yml", tmp_path, Addresses(kakao=kakao.url)), kakao)
         kakao.conversations.add("10001")
         body = webhook([alert(long_check, "호스트-🔥-" * 30) for _ in range(3)], "khp-alpha-warning")
         body["alerts"][0]["annotations"]["description"] = "😀" * 3000
