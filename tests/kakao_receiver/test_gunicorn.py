@@ -1,4 +1,5 @@
-"""The receiver under real gunicorn (2 worker processes) sending to the Kakao stand-in over loopback.
+"""The receiver under real gunicorn (2 worker processes, the shipped ``kakao_receiver.gunicorn_conf``)
+sending to the Kakao stand-in over loopback.
 
 Also the helpers of the crash and end-to-end tests: ``receiver_project`` writes a ``khp.yml``
 and token file, ``Gunicorn`` runs ``gunicorn 'kakao_receiver.wsgi:app'`` on a free port and can
@@ -87,6 +88,7 @@ class Gunicorn:
     def start(self, wait: float = 60.0) -> Gunicorn:
         command = [
             str(GUNICORN),
+            "--config=python:kakao_receiver.gunicorn_conf",
             f"--workers={self.workers}",
             f"--bind=127.0.0.1:{self.port}",
             "--graceful-timeout=10",
