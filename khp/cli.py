@@ -7,6 +7,7 @@ khp simulate [--clusters N] [--seed S] [--minutes M]
 khp repl [MONITOR] [--at TIME]
 khp demo
 khp monitors | cycles | prune
+khp outbox list|retry, khp check-config
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from khp.configuration import Config, ConfigError, parse_duration
 from khp.sources import SourceError
 from khp.store import KINDS, StoreError
 
-from . import _backtest, _check, _common, _console, _data, _routing, _silences, _stats
+from . import _backtest, _check, _common, _config_check, _console, _data, _outbox_command, _routing, _silences, _stats
 
 
 def _duration(text: str) -> float:
@@ -95,6 +96,8 @@ def parser() -> argparse.ArgumentParser:
     _stats.add_parser(sub, common)
     _console.add_parser(sub, common)
     _backtest.add_parser(sub, common)
+    _outbox_command.add_parser(sub, common)
+    _config_check.add_parser(sub, common)
     return top
 
 
@@ -132,6 +135,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _console.run(args, config)
     if command == "stats":
         return _stats.run(args, config)
+    if command == "outbox":
+        return _outbox_command.run(args, config)
+    if command == "check-config":
+        return _config_check.run(args, config)
     if command == "alertmanager-config":
         return _routing.run(args, config)
     if command == "monitors":
