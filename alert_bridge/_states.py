@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from evaluator import Problem
+from khp.configuration import create_private
 
 from ._errors import StateStoreError
 from ._machine import PHASES, AlertState, Key
@@ -52,6 +53,7 @@ class StateStore:
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                create_private(self.path)  # 0600, as the store file it shares
             self._conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")

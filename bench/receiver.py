@@ -2,10 +2,14 @@
 
 Every run serves ``kakao_receiver`` on loopback and loads it with ``wrk`` (``apt-get install
 wrk``): each request is a distinct Alertmanager notification (3 critical alerts, 2 KakaoWork
-rooms), so every one is composed, rendered and committed. Side by side:
+rooms), so every one is composed, rendered and committed. ``--stalled N`` (100 by default)
+clients connect beside wrk, send their headers (half of them announcing a body) and stall for
+the whole run. Side by side:
 
-    gunicorn -w 2, outbox        the product: answer after the commit, delivery threads send
-    gunicorn -w 2 gthread x4     the same, 4 threads per worker (keeps connections alive)
+    product worker model         gunicorn -c python:kakao_receiver.gunicorn_conf: requests read whole
+                                 by the event loop, 2 workers x 4 threads (the product)
+    gunicorn -w 2 sync           the previous worker model: 2 sync workers
+    gunicorn -w 2 gthread x4     gunicorn's own threaded worker, 4 threads per worker
     flask dev server, outbox     the same app on Werkzeug's threaded development server
     gunicorn -w 2, sync send     the alternative design: the request sends to Kakao before answering
 
@@ -33,6 +37,7 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -217,6 +222,27 @@ class Server:
             self.process.wait(10)
 
 
+class Stalled:
+    """``count`` connections that send headers and stall (half announce a body) while they are open."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port = port
+        self.count = count
+        self.sockets: list[socket.socket] = []
+
+    def __enter__(self) -> Stalled:
+        for index in range(self.count):
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            head = b"POST /alertmanager HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            sock.sendall(head + (b"Content-Length: 1000\r\n\r\n{" if index % 2 else b"Authorization: Bea"))
+            self.sockets.append(sock)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sock in self.sockets:
+            sock.close()
+
+
 def gunicorn(module: str, port: int, *options: str) -> list[str]:
     return [str(GUNICORN), "--workers=2", *options, f"--bind=127.0.0.1:{port}", "--no-control-socket",
             "--log-level=warning", module]  # fmt: skip
@@ -269,7 +295,9 @@ def accept_run(name: str, kind: str, args: argparse.Namespace, base: Path, scrip
     with StandIn(slow) as kakao:
         config = project(directory, port, kakao.url, args.delivery_workers)
         environ = dict(os.environ, KHP_CONFIG=str(config), PYTHONPATH=f"{directory}{os.pathsep}{ROOT}", **kakao.environ)
-        if kind == "gunicorn":
+        if kind == "product":
+            command = gunicorn("kakao_receiver.wsgi:app", port, "--config=python:kakao_receiver.gunicorn_conf")
+        elif kind == "gunicorn":
             command = gunicorn("kakao_receiver.wsgi:app", port)
         elif kind == "gthread":
             command = gunicorn("kakao_receiver.wsgi:app", port, "--worker-class=gthread", "--threads=4")
@@ -280,7 +308,9 @@ def accept_run(name: str, kind: str, args: argparse.Namespace, base: Path, scrip
             (directory / "bench_dev_server.py").write_text(DEV_SERVER)
             command = [sys.executable, str(directory / "bench_dev_server.py"), str(port)]
         outbox = Outbox(load_config(config).store.path.parent / "khp-outbox.db")
-        with Server(name, command, environ, port, directory / "server.log"):
+        with Server(name, command, environ, port, directory / "server.log"), ExitStack() as stack:
+            if args.stalled:
+                stack.enter_context(Stalled(port, args.stalled))
             figures = run_wrk(f"http://127.0.0.1:{port}/alertmanager", script, args.duration, args.connections)
             backlog = outbox.counts()["pending"]
             wait_drained(outbox, sum(outbox.counts().values()))
@@ -328,6 +358,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--backlog", type=int, default=2000, help="messages queued for the drain run")
     parser.add_argument("--delivery-workers", type=int, default=2, help="receiver.delivery.workers")
+    parser.add_argument("--stalled", type=int, default=100, help="stalled clients beside wrk (0: none)")
+    parser.add_argument("--quick", action="store_true", help="only the worker models side by side, no drain runs")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
@@ -338,10 +370,14 @@ def main() -> int:
         script.write_text(WRK_SCRIPT % {"token": TOKEN, "body": json.dumps(webhook("__N__"))})
         print(
             f"receiver accept: wrk -t2 -c{args.connections} -d{args.duration}s, distinct 3-alert notifications,"
-            f" 2 KakaoWork rooms each; {os.cpu_count()} CPUs"
+            f" 2 KakaoWork rooms each, {args.stalled} stalled clients alongside; {os.cpu_count()} CPUs"
         )
-        accept_run("gunicorn -w 2, outbox", "gunicorn", args, base, script)
+        accept_run("product worker model", "product", args, base, script)
+        accept_run("gunicorn -w 2 sync (previous)", "gunicorn", args, base, script)
         accept_run("gunicorn -w 2 gthread x4", "gthread", args, base, script)
+        if args.quick:
+            return 0
+        args.stalled = 0
         accept_run("flask dev server, outbox", "dev", args, base, script)
         accept_run("gunicorn -w 2, sync send", "sync", args, base, script)
         print("receiver accept, Kakao answering in ~40 ms:")

@@ -3,14 +3,15 @@
 ``POST <receiver.path>`` checks the bearer token, the content type and the body, finds the
 receiver's rooms, composes and renders the message for each room and commits it all to the
 outbox before answering 200. Rejections are 4xx with ``{"error": reason}`` and one log line,
-never showing the token. ``GET /healthz`` reports the outbox and the delivery threads.
+never showing the token; a body over ``MAX_BODY`` is 413 (never read further), one nested too
+deeply 400. ``GET /healthz`` reports the outbox and the delivery threads, ``GET /metrics`` the
+outbox per channel and state (dead letters included).
 """
 
 from __future__ import annotations
 
 import atexit
 import hmac
-import json
 import logging
 import os
 import time
@@ -25,9 +26,13 @@ from werkzeug.exceptions import HTTPException
 from khp.configuration import Config, ConfigError, load_config
 from khp.routing import UnknownReceiver, receiver_rooms, rooms_for_receiver
 
+from ._body import BodyError, read_json
 from ._channel import Channel, Room
 from ._content import Links, compose
+from ._deadletter import DeadLetterNotices
 from ._delivery import Courier, Recorder, Workers
+from ._forms import fit
+from ._metrics import metrics_view
 from ._outbox import Outbox, OutboxError
 from ._settings import ReceiverSettings, read_token, receiver_settings
 from ._webhook import Notification, WebhookError, dumps, parse_webhook
@@ -106,7 +111,11 @@ def create_app(
         outbox = Outbox(settings.outbox, clock)
     except OutboxError as exc:
         raise ConfigError(config.file, "receiver.outbox", str(exc)) from None
-    courier = Courier(outbox, channels, settings.delivery, history, clock=clock, retention=config.store.retention)
+    links = Links(console_url=settings.console_url, alertmanager_url=settings.alertmanager_url)
+    notices = DeadLetterNotices(outbox, channels, settings.language, links, settings.summarize_after, clock)
+    courier = Courier(
+        outbox, channels, settings.delivery, history, clock=clock, retention=config.store.retention, on_dead=notices
+    )
     receiver = Receiver(
         config, settings, token, channels, outbox, courier, Workers(courier, settings.delivery.workers), clock
     )
@@ -119,6 +128,7 @@ def create_app(
     app.extensions["khp_receiver"] = receiver
     app.add_url_rule(settings.path, "alertmanager", lambda: _webhook(receiver), methods=["POST"])
     app.add_url_rule("/healthz", "healthz", lambda: _health(receiver, start_workers), methods=["GET"])
+    app.add_url_rule("/metrics", "metrics", metrics_view(outbox, clock), methods=["GET"])
     app.register_error_handler(HTTPException, _http_error)
     if bot:
         _mount_bot(app, receiver, history, environ)
@@ -205,9 +215,9 @@ def _read(receiver: Receiver) -> tuple[Notification, str, tuple[str, ...]]:
         got = request.content_type or "none"
         raise Rejected(415, f"Content-Type must be application/json (Alertmanager's webhook), got {got}")
     try:
-        payload = json.loads(request.get_data(cache=False))
-    except ValueError as exc:
-        raise Rejected(400, f"body is not JSON: {exc}") from None
+        payload = read_json(request, MAX_BODY)
+    except BodyError as exc:
+        raise Rejected(exc.status, exc.reason) from None
     try:
         notification = parse_webhook(payload)
     except WebhookError as exc:
@@ -259,7 +269,12 @@ def _render(receiver: Receiver, notification: Notification, rooms: tuple[str, ..
             log.error("room %s: channel %s is not loaded; restart the receiver with the new config", room, room.channel)
             raise Rejected(503, f"room {room}: channel {room.channel} is not set up in this receiver")
         if room.channel not in rendered:
-            rendered[room.channel] = channel.render(content)
+            rendered[room.channel], problems = fit(channel, channel.render(content))
+            if problems:
+                log.warning(
+                    "notification %s: the %s message breaks its rules (%s); storing a simpler form",
+                    notification.id, room.channel, "; ".join(problems[:3]),
+                )  # fmt: skip
         payloads[text] = rendered[room.channel]
     return payloads
 

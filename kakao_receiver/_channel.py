@@ -11,13 +11,18 @@ class DeliveryError(Exception):
     """A message did not reach its room.
 
     ``retry_after`` is the channel's rate-limit hint in seconds (``Retry-After``), ``permanent``
-    says that retrying cannot help (bad room id, bad credentials, payload rejected).
+    says that retrying the same request cannot help (bad room id, bad credentials, payload
+    rejected), and ``rejected`` that the service refused this payload itself (a limit, a bad
+    link): a simpler form of the message may still go through.
     """
 
-    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, permanent: bool = False, rejected: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or rejected
+        self.rejected = rejected
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,12 @@ class Channel(Protocol):
     ``render`` is pure: it turns composed message content into this channel's JSON-able
     payload (stored in the outbox). ``send`` delivers one payload to one target and raises
     ``DeliveryError`` when it did not arrive.
+
+    Two more methods are optional (the receiver uses them when present, ``_forms.fit``):
+    ``problems(payload) -> list[str]`` says what the service would refuse before it is sent,
+    and ``simpler(payload, problems) -> payload | None`` gives the next simpler form of a
+    message the service refused (``None``: there is none). A plugin without them sends its
+    payloads as they are, and a refused one becomes a dead letter at once.
     """
 
     name: str

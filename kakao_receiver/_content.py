@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import math
 import re
 import urllib.parse
@@ -26,11 +27,14 @@ from typing import Any
 from khp.configuration import format_time
 
 from ._i18n import DEFAULT_LANGUAGE, ZONES, check_language, human_clock, human_duration, phrase
+from ._urls import http_url, source_url
 from ._webhook import Alert, Notification
 
 DEFAULT_MAX_ALERTS = 10
 MUTE_MINUTES = 60
 MAINTENANCE_MINUTES = 120
+VALUE_LIMIT = 1000
+"""Bytes (UTF-8) an action's value may take: KakaoWork's 1,000 characters, counted as bytes to be safe."""
 _SEVERITY_RANK = {"critical": 0, "warning": 1}
 
 
@@ -61,8 +65,10 @@ class Action:
     """Something an operator can do from chat.
 
     ``name`` is ``mute``, ``maintenance`` or ``custom``; ``kind`` is ``submit`` (done at once) or
-    ``modal`` (asks first). ``value`` is ``key=value`` pairs joined by ``;``, each value
-    percent-encoded (``urllib.parse.unquote`` reads it): ``check=Disk usage;cluster=alpha;level=off;minutes=60``.
+    ``modal`` (asks first). ``value`` is ``key=value`` pairs joined by ``;``, with ``%``, ``;``,
+    ``=`` and control characters percent-encoded (``urllib.parse.unquote`` reads it):
+    ``check=Disk usage;cluster=alpha;level=off;minutes=60``. A check name too long for the
+    value's 1,000 bytes is sent as ``check_id=<check_id(check)>``, which the bot looks up.
     """
 
     name: str
@@ -320,6 +326,7 @@ class _Writer:
         return self.say("since", clock=clock, ago=human_duration(self.now - alert.starts_at, self.language), iso=iso)
 
     def links(self, check: str, cluster: str, source: str) -> tuple[Link, ...]:
+        source = source_url(source, self.console)
         found = [Link("source", self.say("link.source"), source)] if source else []
         if self.alertmanager and cluster:
             found.append(Link("silence", self.say("link.silence"), silence_url(self.alertmanager, check, cluster)))
@@ -395,7 +402,9 @@ def _filter(labels: Mapping[str, str]) -> str:
 
 
 def _alertmanager_url(notification: Notification, links: Links) -> str:
-    return (links.alertmanager_url or notification.external_url).rstrip("/")
+    """Alertmanager's address for links, or ``''`` (no silence or alert links) if it is not an http(s) URL."""
+    url = (links.alertmanager_url or notification.external_url).rstrip("/")
+    return url if http_url(url) else ""
 
 
 def _order(alert: Alert) -> tuple[Any, ...]:
@@ -440,8 +449,24 @@ def _value(check: str, cluster: str, level: str, minutes: int) -> str:
     return _pairs(check=check, cluster=cluster, level=level, minutes=str(minutes))
 
 
+def check_id(check: str) -> str:
+    """A short stand-in for a check name in a button's value: 16 hex digits of its SHA-256."""
+    return hashlib.sha256(check.encode("utf-8")).hexdigest()[:16]
+
+
 def _pairs(**values: str) -> str:
-    return ";".join(f"{key}={urllib.parse.quote(value, safe=' /:.,_-()[]')}" for key, value in values.items())
+    """``key=value;...`` within ``VALUE_LIMIT`` bytes; a check name that does not fit goes as its ``check_id``."""
+    text = ";".join(f"{key}={_quote(value)}" for key, value in values.items())
+    if len(text.encode("utf-8")) > VALUE_LIMIT and "check" in values:
+        values = {("check_id" if key == "check" else key): value for key, value in values.items()}
+        values["check_id"] = check_id(values["check_id"])
+        text = ";".join(f"{key}={_quote(value)}" for key, value in values.items())
+    return text
+
+
+def _quote(value: str) -> str:
+    """Percent-encode only what would break ``key=value;...``: Hangul stays one character, not nine."""
+    return re.sub(r"[%;=\x00-\x1f\x7f]", lambda m: f"%{ord(m.group()):02X}", value)
 
 
 def _number(text: str) -> str:

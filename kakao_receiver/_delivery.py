@@ -1,12 +1,20 @@
 """Delivering the outbox: claim a due row, send it to its room, mark it, record history.
 
 Each gunicorn worker process runs ``workers`` threads (``Workers``), each looping over
-``Courier.deliver_one`` and, in batches, ``Courier.record_finished``. Failures are retried
-with exponential backoff and jitter, never sooner than the channel's ``retry_after``; a
-permanent failure or the last attempt marks the row ``failed``. Sent and failed rows become
-history events (``notified`` / ``failed``, one per alert), written in batches after the rows
-are marked (within ``RECORD_EVERY``) and replayed from the outbox until written, at the time
-the row was marked, so that writing one twice stores it once (``HistoryEvent.identity``).
+``Courier.deliver_one`` and, in batches, ``Courier.record_finished``. Nothing is dropped:
+
+* a failure is retried with exponential backoff and jitter up to ``max_backoff``, never sooner
+  than the channel's ``retry_after``, for as long as it takes; only a row whose alert is
+  resolved and which is older than ``give_up_after`` is given up (``expired``);
+* when a channel answers again after failing, its waiting rows are sent at once (``redrive``);
+* a payload the channel refuses (or that breaks its rules before sending) goes out in a simpler
+  form (``Forms``); refused in its simplest form it is a dead letter (``dead``): an ERROR log
+  line, a count on ``/metrics``, and a notice to the notification's other rooms (``on_dead``).
+
+Sent and undelivered rows become history events (``notified`` / ``failed``, one per alert),
+written in batches after the rows are marked (within ``RECORD_EVERY``) and replayed from the
+outbox until written, at the time the row was marked, so that writing one twice stores it once
+(``HistoryEvent.identity``).
 
 The guarantee: a row is marked ``sent`` in the step right after ``send`` returns. A process
 killed between the two leaves the row pending; after its lease another worker sends it again.
@@ -22,10 +30,12 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from khp.history import HistoryEvent
 
 from ._channel import Channel, DeliveryError, Room
+from ._forms import fit, simpler
 from ._outbox import Delivery, Finished, Outbox
 from ._settings import DeliverySettings
 from ._webhook import parse_webhook
@@ -38,6 +48,9 @@ Recorder = Callable[[Sequence[HistoryEvent]], None]
 POLL = 1.0  # seconds between looks for rows that other processes accepted
 RECORD_EVERY = 1.0  # seconds between writes of history events, in batches, while rows keep coming
 PRUNE_EVERY = 3600.0  # seconds between deletions of rows older than the retention
+EXPIRE_EVERY = 60.0  # seconds between looks for rows to give up
+DeadLetterHook = Callable[[Delivery, str], None]
+"""Told of each dead letter (the row, and why), after it is marked: ``DeadLetterNotices``."""
 
 
 def retry_delay(
@@ -48,7 +61,7 @@ def retry_delay(
 ) -> float:
     """Seconds to wait after ``attempts`` failed tries: ``backoff * 2**(attempts-1)`` capped at ``max_backoff``,
     jittered into its upper half, and never less than the channel's ``retry_after``."""
-    ceiling = min(settings.max_backoff, settings.backoff * 2 ** max(0, attempts - 1))
+    ceiling = min(settings.max_backoff, settings.backoff * 2.0 ** min(60, max(0, attempts - 1)))
     delay = ceiling / 2 + rand() * ceiling / 2
     return max(delay, retry_after or 0.0)
 
@@ -66,6 +79,7 @@ class Courier:
         clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
         retention: float = 7 * 86400.0,
+        on_dead: DeadLetterHook | None = None,
     ) -> None:
         self.outbox = outbox
         self.channels = channels
@@ -74,6 +88,8 @@ class Courier:
         self.clock = clock
         self.rand = rand
         self.retention = retention
+        self.on_dead = on_dead
+        self._answering: dict[str, bool] = {}  # channel -> did its last send go through (in this process)
 
     def deliver_one(self) -> bool:
         """Claim one due row and try it once; ``False`` when no row is due."""
@@ -82,36 +98,87 @@ class Courier:
             return False
         room = Room.parse(delivery.room)
         channel = self.channels.get(room.channel)
-        if channel is None:
-            self._give_up(delivery, f"channel {room.channel!r} is not configured (known: {', '.join(self.channels)})")
+        if channel is None:  # the config changed: a restart with the channel set up sends it
+            known = ", ".join(self.channels)
+            self._failed(delivery, f"channel {room.channel!r} is not set up in this receiver (known: {known})", None)
             return True
+        payload, problems = fit(channel, delivery.payload)
+        if problems and payload != delivery.payload:
+            log.warning(
+                "notification %s to %s breaks %s's rules (%s); sending a simpler form",
+                delivery.notification, room, room.channel, "; ".join(problems[:3]),
+            )  # fmt: skip
+            if not self.outbox.simplify(delivery, payload, f"simplified before sending: {problems[0]}"):
+                return True
+            delivery = replace(delivery, payload=payload, level=delivery.level + 1)
         try:
             channel.send(room.target, delivery.payload)
         except DeliveryError as exc:
-            self._failed(delivery, str(exc), exc.retry_after, exc.permanent)
+            if exc.rejected:
+                self._refused(channel, delivery, str(exc))
+            else:
+                self._answering[room.channel] = False
+                self._failed(delivery, str(exc), exc.retry_after, exc.permanent)
         except Exception as exc:  # a plugin bug must not stop the worker; the message is kept
             log.exception("channel %s raised while sending notification %s", room.channel, delivery.notification)
-            self._failed(delivery, f"{type(exc).__name__}: {exc}", None, False)
+            self._failed(delivery, f"{type(exc).__name__}: {exc}", None)
         else:
             self.outbox.mark_sent(delivery)
             log.info("sent notification %s to %s (attempt %d)", delivery.notification, room, delivery.attempts)
+            if not self._answering.get(room.channel, False):
+                self._answering[room.channel] = True
+                self._redrive(room.channel)
         return True
 
-    def _failed(self, delivery: Delivery, error: str, retry_after: float | None, permanent: bool) -> None:
-        if permanent or delivery.attempts >= self.settings.attempts:
-            why = "permanent error" if permanent else f"{delivery.attempts} attempts"
-            self._give_up(delivery, f"{error} (gave up after {why})")
-            return
+    def _failed(self, delivery: Delivery, error: str, retry_after: float | None, permanent: bool = False) -> None:
         delay = retry_delay(delivery.attempts, self.settings, retry_after, self.rand)
         if self.outbox.retry_at(delivery, self.clock() + delay, error):
-            log.warning(
-                "notification %s to %s: attempt %d of %d failed, next in %.1fs: %s",
-                delivery.notification, delivery.room, delivery.attempts, self.settings.attempts, delay, error,
+            log.log(
+                logging.ERROR if permanent else logging.WARNING,
+                "notification %s to %s: attempt %d failed, next in %.1fs%s: %s",
+                delivery.notification, delivery.room, delivery.attempts, delay,
+                " (this needs fixing: the room or the credentials)" if permanent else "", error,
             )  # fmt: skip
 
-    def _give_up(self, delivery: Delivery, error: str) -> None:
-        if self.outbox.mark_failed(delivery, error) is not None:
-            log.error("notification %s to %s failed: %s", delivery.notification, delivery.room, error)
+    def _refused(self, channel: Channel, delivery: Delivery, error: str) -> None:
+        """The channel refused this payload: send its next simpler form now, or make it a dead letter."""
+        form = simpler(channel, delivery.payload, [error])
+        if form is not None:
+            if self.outbox.simplify(delivery, form, error):
+                log.warning(
+                    "notification %s to %s was refused (%s); sending a simpler form", delivery.notification,
+                    delivery.room, error,
+                )  # fmt: skip
+            return
+        why = f"{error} (refused in its simplest form: a dead letter)"
+        if self.outbox.mark_dead(delivery, why) is None:
+            return
+        log.error(
+            "DEAD LETTER: notification %s to %s could not be delivered in any form: %s. "
+            "`khp outbox list --state dead` shows it, `khp outbox retry --id %d` sends it again",
+            delivery.notification, delivery.room, error, delivery.rowid,
+        )  # fmt: skip
+        if self.on_dead is not None:
+            try:
+                self.on_dead(delivery, error)
+            except Exception:  # the dead letter is marked and logged; the notice is extra
+                log.exception("could not send a notice of the dead letter %d to other rooms", delivery.rowid)
+
+    def _redrive(self, channel: str) -> None:
+        again = self.outbox.redrive(channel)
+        if again:
+            log.info("channel %s answers again: %d waiting deliveries are due now", channel, again)
+
+    def expire(self) -> int:
+        """Give up rows whose alerts are resolved and which are older than ``give_up_after``; how many."""
+        given_up = self.outbox.expire(
+            self.clock() - self.settings.give_up_after,
+            f"given up: not delivered within delivery.give_up_after ({self.settings.give_up_after:g}s) "
+            "and the alert is resolved",
+        )
+        if given_up:
+            log.error("gave up %d deliveries whose alerts are resolved (rows %s)", len(given_up), given_up[:20])
+        return len(given_up)
 
     def prune(self) -> int:
         """Forget rows finished (and recorded) longer than ``retention`` ago; how many."""
@@ -132,7 +199,7 @@ class Courier:
 
 
 def history_events(row: Finished) -> list[HistoryEvent]:
-    """``notified`` or ``failed`` for each alert of the row's notification, at the time the row was marked."""
+    """``notified`` (sent) or ``failed`` (not delivered) for each alert of the row's notification, when marked."""
     kind = "notified" if row.state == "sent" else "failed"
     room = Room.parse(row.room)
     notification = parse_webhook(json.loads(row.body))
@@ -158,6 +225,7 @@ class Workers:
         self._threads: list[threading.Thread] = []
         self._recorded_at = 0.0
         self._pruned_at = time.monotonic()
+        self._expired_at = 0.0
 
     def start(self) -> Workers:
         self._stop.clear()
@@ -195,6 +263,9 @@ class Workers:
             if not busy and time.monotonic() - self._pruned_at > PRUNE_EVERY:
                 self._pruned_at = time.monotonic()
                 self._guarded(self.courier.prune)
+            if time.monotonic() - self._expired_at > EXPIRE_EVERY:
+                self._expired_at = time.monotonic()
+                self._guarded(self.courier.expire)
             if not busy:
                 self._sleep()
         self._guarded(self.courier.record_finished)

@@ -10,8 +10,13 @@ Alertmanager's ``repeat_interval`` reminder, and its rows are sent once more.
 Several processes share the file. A worker ``claim``s one due row with a single atomic
 ``UPDATE ... WHERE state = 'pending' AND lease_until <= now``: the row is hidden from every
 other worker until its lease ends, and a worker that dies gives it back when the lease ends.
-A row is ``pending`` until it is ``sent`` or ``failed``; ``recorded`` says its history events
-were written.
+
+A row is ``pending`` until it is ``sent``; ``dead`` (a dead letter: the channel refused even
+its simplest form), or ``expired`` (given up: its alert resolved long ago). A refused row is
+``simplify``-ed: its payload replaced by a simpler form (``level`` counts the steps, the
+first payload is kept in ``original`` for ``retry``). ``failed`` is what an older receiver
+left after its retry budget; such rows are sent again (``redrive``) when their channel
+answers. ``recorded`` says a row's history events were written. The file is created 0600.
 """
 
 from __future__ import annotations
@@ -29,10 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+from khp.configuration import create_private
+
+PENDING, SENT, DEAD, EXPIRED, FAILED = "pending", "sent", "dead", "expired", "failed"
 BUSY_TIMEOUT = 30.0  # seconds a write waits for the file's lock before the outbox gives up
 T = TypeVar("T")
-STATES = (PENDING, SENT, FAILED)
+STATES = (PENDING, SENT, DEAD, EXPIRED, FAILED)
+UNDELIVERED = (DEAD, EXPIRED, FAILED)
+_COLUMNS = {"level": "INTEGER NOT NULL DEFAULT 0", "original": "TEXT"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notifications (
@@ -54,6 +63,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     created REAL NOT NULL,
     finished REAL,
     recorded INTEGER NOT NULL DEFAULT 0,
+    level INTEGER NOT NULL DEFAULT 0,
+    original TEXT,
     UNIQUE (notification, room)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (due) WHERE state = 'pending';
@@ -76,6 +87,8 @@ class Delivery:
     payload: Mapping[str, Any]
     attempts: int
     claim: str
+    level: int = 0
+    created: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -103,9 +116,10 @@ class Outbox:
         self._pid = os.getpid()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
         except OSError as exc:
-            raise OutboxError(f"cannot create the directory of the outbox {self.path}: {exc.strerror}") from None
-        self._run("set up", lambda conn: conn.executescript(SCHEMA))
+            raise OutboxError(f"cannot create the outbox {self.path}: {exc.strerror}") from None
+        self._run("set up", _set_up)
 
     # -- writing: the webhook ---------------------------------------------------------------------
 
@@ -147,7 +161,7 @@ class Outbox:
                 ON CONFLICT (notification, room) DO UPDATE SET
                     payload = excluded.payload, state = 'pending', attempts = 0, due = excluded.due,
                     lease_until = 0, claim = '', error = '', created = excluded.created, finished = NULL,
-                    recorded = 0
+                    recorded = 0, level = 0, original = NULL
                 WHERE state != 'pending' AND recorded = 1
                 """,
                 rows,
@@ -168,14 +182,14 @@ class Outbox:
                 SELECT rowid FROM deliveries
                 WHERE state = 'pending' AND due <= ? AND lease_until <= ? ORDER BY due, rowid LIMIT 1
             ) AND state = 'pending' AND lease_until <= ?
-            RETURNING rowid, notification, room, payload, attempts
+            RETURNING rowid, notification, room, payload, attempts, level, created
         """
         params = (now + lease, token, now, now, now)
         row = self._run("claim a delivery in", lambda conn: conn.execute(sql, params).fetchone())
         if row is None:
             return None
-        rowid, notification, room, payload, attempts = row
-        return Delivery(rowid, notification, room, json.loads(payload), attempts, token)
+        rowid, notification, room, payload, attempts, level, created = row
+        return Delivery(rowid, notification, room, json.loads(payload), attempts, token, level, created)
 
     def mark_sent(self, delivery: Delivery) -> float:
         """The channel took it: ``sent``, whoever holds the lease now (it *was* delivered). Returns the time."""
@@ -193,16 +207,113 @@ class Outbox:
         params = (due, error, delivery.rowid, delivery.claim)
         return bool(self._run("reschedule a delivery in", lambda conn: conn.execute(sql, params).rowcount))
 
-    def mark_failed(self, delivery: Delivery, error: str) -> float | None:
-        """Give up on it: ``failed``. Returns the time, or ``None`` if the lease was lost meanwhile."""
+    def simplify(self, delivery: Delivery, payload: Mapping[str, Any], error: str) -> bool:
+        """Send ``payload`` (a simpler form) instead, now; ``False`` if the lease was lost meanwhile."""
+        sql = (
+            "UPDATE deliveries SET original = coalesce(original, payload), payload = ?, level = level + 1, "
+            "due = ?, lease_until = 0, error = ? WHERE rowid = ? AND claim = ? AND state = 'pending'"
+        )
+        params = (_dumps(payload), self.clock(), error, delivery.rowid, delivery.claim)
+        return bool(self._run("simplify a delivery in", lambda conn: conn.execute(sql, params).rowcount))
+
+    def mark_dead(self, delivery: Delivery, error: str) -> float | None:
+        """A dead letter: refused in every form. Returns the time, or ``None`` if the lease was lost meanwhile."""
         now = self.clock()
         sql = (
-            "UPDATE deliveries SET state = 'failed', finished = ?, lease_until = 0, error = ? "
+            "UPDATE deliveries SET state = 'dead', finished = ?, lease_until = 0, error = ? "
             "WHERE rowid = ? AND claim = ? AND state = 'pending'"
         )
         params = (now, error, delivery.rowid, delivery.claim)
-        changed = self._run("mark a delivery failed in", lambda conn: conn.execute(sql, params).rowcount)
+        changed = self._run("mark a dead letter in", lambda conn: conn.execute(sql, params).rowcount)
         return now if changed else None
+
+    def expire(self, before: float, reason: str) -> list[int]:
+        """Give up rows created before ``before`` whose alerts are resolved; their row ids.
+
+        Resolved: the row's notification is resolved, or a later notification of the same group to
+        the same receiver is. Rows being sent (leased) are left to their worker.
+        """
+        now = self.clock()
+        sql = """
+            UPDATE deliveries SET state = 'expired', finished = ?, lease_until = 0,
+                error = CASE WHEN error = '' THEN ? ELSE ? || ' (last error: ' || error || ')' END
+            WHERE state IN ('pending', 'failed') AND created < ? AND lease_until <= ?
+            AND notification IN (
+                SELECT n.id FROM notifications n
+                WHERE json_extract(n.body, '$.status') = 'resolved' OR EXISTS (
+                    SELECT 1 FROM notifications later
+                    WHERE later.receiver = n.receiver AND later.received > n.received
+                    AND json_extract(later.body, '$.groupKey') = json_extract(n.body, '$.groupKey')
+                    AND json_extract(later.body, '$.status') = 'resolved'
+                )
+            )
+            RETURNING rowid
+        """
+        params = (now, reason, reason, before, now)
+        rows = self._run("expire deliveries in", lambda conn: conn.execute(sql, params).fetchall(), transaction=True)
+        return [row[0] for row in rows]
+
+    def redrive(self, channel: str) -> int:
+        """The channel answers again: its waiting rows are due now, and rows an older receiver failed are pending."""
+        now = self.clock()
+        like = channel.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"
+
+        def redrive(conn: sqlite3.Connection) -> int:
+            waiting = conn.execute(
+                "UPDATE deliveries SET due = ? WHERE state = 'pending' AND due > ? AND lease_until <= ? "
+                "AND room LIKE ? ESCAPE '\\'",
+                (now, now, now, like),
+            ).rowcount
+            failed = conn.execute(
+                "UPDATE deliveries SET state = 'pending', due = ?, lease_until = 0, finished = NULL, recorded = 0 "
+                "WHERE state = 'failed' AND room LIKE ? ESCAPE '\\'",
+                (now, like),
+            ).rowcount
+            return int(waiting + failed)
+
+        return self._run("re-drive deliveries in", redrive, transaction=True)
+
+    def retry(self, rowids: Sequence[int] | None = None) -> int:
+        """Send these rows (``None``: every one not delivered) again now, from their first form; how many.
+
+        Dead, expired and failed rows become pending again; pending ones are due now.
+        """
+        now = self.clock()
+        where = "" if rowids is None else f" AND rowid IN ({','.join('?' * len(rowids))})"
+        ids = tuple(rowids or ())
+
+        def retry(conn: sqlite3.Connection) -> int:
+            again = conn.execute(
+                "UPDATE deliveries SET state = 'pending', payload = coalesce(original, payload), original = NULL, "
+                "level = 0, due = ?, lease_until = 0, finished = NULL, recorded = 0, error = 'sent again by hand' "
+                f"WHERE state IN ('dead', 'expired', 'failed'){where}",
+                (now, *ids),
+            ).rowcount
+            sooner = conn.execute(
+                f"UPDATE deliveries SET due = ? WHERE state = 'pending' AND due > ?{where}", (now, now, *ids)
+            ).rowcount
+            return int(again + sooner)
+
+        return self._run("retry deliveries in", retry, transaction=True)
+
+    def add_notice(self, notification: str, receiver: str, body: str, room: str, payload: Mapping[str, Any]) -> bool:
+        """A message about a dead letter, to another room: a row of its own, with no history events."""
+        now = self.clock()
+
+        def add(conn: sqlite3.Connection) -> bool:
+            conn.execute(
+                "INSERT OR IGNORE INTO notifications (id, receiver, received, body) VALUES (?, ?, ?, ?)",
+                (notification, receiver, now, body),
+            )
+            return bool(
+                conn.execute(
+                    "INSERT OR IGNORE INTO deliveries (notification, room, payload, due, created, recorded) "
+                    "VALUES (?, ?, ?, ?, ?, 1)",
+                    (notification, room, _dumps(payload), now, now),
+                ).rowcount
+            )
+
+        return self._run("write a notice to", add, transaction=True, durable=True)
 
     def next_due(self) -> float | None:
         """When the next pending row may be claimed (due and its lease over), or ``None``."""
@@ -247,6 +358,41 @@ class Outbox:
         sql = "SELECT state, count(*) FROM deliveries GROUP BY state"
         rows = self._run("read", lambda conn: conn.execute(sql).fetchall())
         return {state: 0 for state in STATES} | dict(rows)
+
+    def counts_by_channel(self) -> dict[tuple[str, str], int]:
+        """Rows per (channel, state)."""
+        sql = "SELECT substr(room, 1, instr(room, ':') - 1), state, count(*) FROM deliveries GROUP BY 1, 2"
+        rows = self._run("read", lambda conn: conn.execute(sql).fetchall())
+        return {(channel, state): count for channel, state, count in rows}
+
+    def rooms(self, notification: str) -> list[str]:
+        """The rooms of a notification, in the order accepted."""
+        sql = "SELECT room FROM deliveries WHERE notification = ? ORDER BY rowid"
+        return [row[0] for row in self._run("read", lambda conn: conn.execute(sql, (notification,)).fetchall())]
+
+    def body(self, notification: str) -> tuple[str, str] | None:
+        """``(receiver, body)`` of a stored notification, or ``None``."""
+        sql = "SELECT receiver, body FROM notifications WHERE id = ?"
+        row = self._run("read", lambda conn: conn.execute(sql, (notification,)).fetchone())
+        return None if row is None else (row[0], row[1])
+
+    def listing(self, states: Sequence[str] = (), limit: int = 50) -> list[dict[str, Any]]:
+        """The latest rows (of ``states``), newest first, with their receiver and group."""
+        where = f"WHERE d.state IN ({','.join('?' * len(states))})" if states else ""
+        sql = f"""
+            SELECT d.rowid AS id, d.state, d.room, d.attempts, d.level, d.created, d.due, d.finished, d.error,
+                   n.receiver, json_extract(n.body, '$.status') AS status,
+                   json_extract(n.body, '$.groupKey') AS group_key, d.notification
+            FROM deliveries d JOIN notifications n ON n.id = d.notification
+            {where} ORDER BY d.rowid DESC LIMIT ?
+        """
+
+        def read(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            cursor = conn.execute(sql, (*states, limit))
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+        return self._run("read", read)
 
     def oldest_pending(self) -> float | None:
         """When the oldest pending row was accepted, or ``None``."""
@@ -341,6 +487,19 @@ class Outbox:
                 if not _busy(exc) or time.monotonic() > deadline:
                     raise
             time.sleep(random.uniform(0.0002, 0.002))
+
+
+def _set_up(conn: sqlite3.Connection) -> None:
+    """The tables, and the columns an outbox written by an older receiver lacks."""
+    conn.executescript(SCHEMA)
+    present = {row[1] for row in conn.execute("PRAGMA table_info(deliveries)")}
+    for name, kind in _COLUMNS.items():
+        if name not in present:
+            try:
+                conn.execute(f"ALTER TABLE deliveries ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:

@@ -12,7 +12,7 @@ receiver:
   duplicate_window: 2h                 # the same notification again within it is a retry, stored once;
                                        # later, a repeat_interval reminder. Default: half the shortest
                                        # repeat_interval of routing: and the cluster files
-  delivery: {attempts: 10, backoff: 2s, max_backoff: 5m, lease: 1m, workers: 2}
+  delivery: {backoff: 2s, max_backoff: 5m, give_up_after: 24h, lease: 1m, workers: 2}
   channels:                            # options of each channel plugin (rooms name the plugin)
     kakaowork: {app_key_env: KHP_KAKAOWORK_APP_KEY}
   bot: {...}                           # the chat bot's own section, read by kakao_receiver.bot
@@ -50,22 +50,24 @@ _KEYS = (
     "channels",
     "bot",
 )
-_DELIVERY_KEYS = ("attempts", "backoff", "max_backoff", "lease", "workers")
+_DELIVERY_KEYS = ("backoff", "max_backoff", "give_up_after", "lease", "workers")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    """How the outbox workers retry: ``attempts`` tries in all, waits doubling from ``backoff`` up to ``max_backoff``.
+    """How the outbox workers retry: waits doubling from ``backoff`` up to ``max_backoff``, without end.
 
-    ``lease`` is how long a claimed message is hidden from other workers; a worker that dies
-    mid-send gives its messages back after it. It must exceed the longest channel timeout.
+    A message is retried until it is delivered, or until its alert is resolved and the message
+    is older than ``give_up_after``. ``lease`` is how long a claimed message is hidden from
+    other workers; a worker that dies mid-send gives its messages back after it. It must exceed
+    the longest channel timeout.
     """
 
-    attempts: int = 10
     backoff: float = 2.0
     max_backoff: float = 300.0
+    give_up_after: float = 86400.0
     lease: float = 60.0
     workers: int = 2
 
@@ -191,16 +193,25 @@ def _url(section: ConfigSection, name: str) -> str:
 
 
 def _delivery(section: ConfigSection) -> DeliverySettings:
+    if section.has("attempts"):
+        raise section.error(
+            "attempts",
+            "there is no retry budget any more: a message is retried until delivered, or until its alert is "
+            "resolved and older than give_up_after (24h by default); remove attempts",
+        )
     section.only(_DELIVERY_KEYS)
     default = DeliverySettings()
     backoff = section.duration("backoff", default.backoff)
     max_backoff = section.duration("max_backoff", default.max_backoff)
     if max_backoff < backoff:
         raise section.error("max_backoff", f"must be at least backoff ({backoff:g}s), got {max_backoff:g}s")
+    give_up_after = section.duration("give_up_after", default.give_up_after)
+    if give_up_after < max_backoff:
+        raise section.error("give_up_after", f"must be at least max_backoff ({max_backoff:g}s), got {give_up_after:g}s")
     return DeliverySettings(
-        attempts=section.integer("attempts", default.attempts),
         backoff=backoff,
         max_backoff=max_backoff,
+        give_up_after=give_up_after,
         lease=section.duration("lease", default.lease),
         workers=section.integer("workers", default.workers),
     )

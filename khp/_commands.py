@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "khp._backtest:run",
         "replay monitors over stored history: detected, fired, notified; current vs candidate thresholds",
     ),
+    "check-config": ("khp._config_check:run", "read every section as the services will; report errors and warnings"),
+    "outbox": ("khp._outbox_command:run", "the receiver's deliveries: list them, send again"),
     "hints": (
         "khp._backtest:run",
         "noisy checks in the alert history, a suggested threshold or pending time, and its backtested effect",

@@ -46,6 +46,12 @@ def run(args: argparse.Namespace, config: Config, environ: Mapping[str, str] | N
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"--listen: expected HOST:PORT like 127.0.0.1:8081, got {listen!r}")
+    from khp.console._settings import trusted_header_problem
+
+    problem = trusted_header_problem(settings.trusted_header, settings.trusted_proxies, listen)
+    if problem:
+        print(f"khp console: --listen {listen}: console.trusted_header {problem}", file=sys.stderr)
+        return 2
     workers = args.workers or settings.workers
     if workers < 1:
         raise UsageError(f"--workers: at least 1, got {workers}")

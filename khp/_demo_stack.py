@@ -138,7 +138,7 @@ class DemoReceiver:
             "token_file": config.routing.credentials_file,
             "outbox": str(self.directory / "outbox.db"),
             "channels": {"console": {"stream": "stdout"}},
-            "delivery": {"attempts": 3, "backoff": "1s", "max_backoff": "5s", "lease": "30s", "workers": 1},
+            "delivery": {"backoff": "1s", "max_backoff": "5s", "lease": "30s", "workers": 1},
         }
         components = {**config.components, "receiver": receiver}
         clusters = {name: dataclasses.replace(c, channels={}) for name, c in config.clusters.items()}

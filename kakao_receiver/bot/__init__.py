@@ -8,7 +8,9 @@ Two endpoints, one blueprint (``bot_blueprint(config, history=..., reply=...)``)
 * ``POST /kakaowork/callback``: KakaoWork reactive callbacks from the alert messages' buttons
   (mute 1h, critical only 1h, maintenance 2h) and the custom-duration modal.
 
-Every change goes through ``silences.SilenceService`` (the CLI's and the console's code path), by
+Each endpoint needs its shared secret (``receiver.bot.callback_token_env``, ``skill_token_env``):
+without one it refuses every request with 403 (``secret_problems`` says which). Every change
+goes through ``silences.SilenceService`` (the CLI's and the console's code path), by
 allow-listed users only (``receiver.bot.allow``), and is recorded as a history ``action`` event.
 The parser (``parse_command``) and the callback reader (``read_callback``) are pure.
 """
@@ -22,7 +24,7 @@ from ._durations import parse_chat_duration
 from ._modal import modal_view
 from ._parser import parse_command
 from ._reply import ChannelReply
-from ._settings import BotSettings, bot_settings
+from ._settings import BotSettings, bot_settings, secret_problems
 from ._skill import InvalidSkillRequest, read_skill_request, skill_answer
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "parse_command",
     "read_callback",
     "read_skill_request",
+    "secret_problems",
     "skill_answer",
     "submission_command",
 ]

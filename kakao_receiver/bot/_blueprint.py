@@ -1,16 +1,20 @@
 """The chat bot's Flask blueprint: ``POST /kakaowork/callback`` and ``POST /kakao/skill``.
 
-Views are thin: check the shared secret, read the body, hand the command to ``Bot``, shape its
+Views are thin: check the shared secret (none configured: 403, the bot fails closed), read the
+body (at most ``MAX_BODY`` bytes, bounded nesting), hand the command to ``Bot``, shape its
 answer for the platform. Both answer within Kakao's 5 seconds: Alertmanager requests share the
 ``receiver.bot.budget``, and one that does not make it becomes "Alertmanager did not answer".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
 
 import flask
 from flask import Blueprint, jsonify, request
@@ -20,21 +24,32 @@ from khp.configuration import Config
 from khp.history import HistoryEvent
 from khp.silences import AlertmanagerClient, SilenceService
 
+from .._body import BodyError, read_json
+from .._content import check_id
 from ._alerts import AlertReader
 from ._allow import Actor, AllowList
 from ._bot import Bot, Recorder
 from ._budget import Budget
-from ._callback import REQUEST_MODAL, SUBMIT_ACTION, InvalidCallback, button_command, read_callback, submission_command
+from ._callback import (
+    REQUEST_MODAL,
+    SUBMIT_ACTION,
+    Callback,
+    InvalidCallback,
+    button_command,
+    read_callback,
+    submission_command,
+)
 from ._modal import modal_view, notice_view
 from ._parser import parse_command
 from ._phrases import say
-from ._settings import bot_settings
+from ._settings import bot_settings, secret_problems
 from ._skill import InvalidSkillRequest, read_skill_request, skill_answer
 
 log = logging.getLogger("kakao_receiver.bot")
 
 TOKEN_HEADER = "X-KHP-Bot-Token"
 TOKEN_PARAMETER = "token"
+MAX_BODY = 64 * 1024  # Kakao's skill requests and callbacks are a few KiB
 Reply = Callable[[str, str], None]
 Record = Callable[[Sequence[HistoryEvent]], None]
 
@@ -57,6 +72,8 @@ def bot_blueprint(
     block: ``ChannelReply`` sends in the background); ``environ`` holds the shared secrets.
     """
     settings = bot_settings(config, environ)
+    for problem in secret_problems(settings, config.file or "khp.yml"):
+        log.warning("the chat bot fails closed: %s", problem)
     budget = Budget(settings.budget)
     session = budget.session()
     if service is None:
@@ -81,7 +98,9 @@ def bot_blueprint(
         if not _authorized(settings.skill_token):
             return _forbidden()
         try:
-            asked = read_skill_request(request.get_json(force=True, silent=True))
+            asked = read_skill_request(_body())
+        except BodyError as exc:
+            return _bad_request(exc, exc.status)
         except InvalidSkillRequest as exc:
             return _bad_request(exc)
         text = bot.answer(parse_command(asked.utterance, language), Actor("kakaotalk", asked.user))
@@ -92,7 +111,9 @@ def bot_blueprint(
         if not _authorized(settings.callback_token):
             return _forbidden()
         try:
-            pressed = read_callback(request.get_json(force=True, silent=True))
+            pressed = _named_check(read_callback(_body()), service)
+        except BodyError as exc:
+            return _bad_request(exc, exc.status)
         except InvalidCallback as exc:
             return _bad_request(exc)
         actor = Actor("kakaowork", pressed.user)
@@ -116,17 +137,41 @@ def bot_blueprint(
     return blueprint
 
 
+def _body() -> Any:
+    """The JSON body; ``None`` (a 400 from the reader) for one that is not JSON."""
+    try:
+        return read_json(request, MAX_BODY)
+    except BodyError as exc:
+        if exc.status == 400 and "not JSON" in exc.reason:
+            return None
+        raise
+
+
+def _named_check(pressed: Callback, service: SilenceService) -> Callback:
+    """A button whose check name was too long for its value carries ``check_id``: find the name again."""
+    wanted = pressed.value.get("check_id")
+    if not wanted or pressed.check:
+        return pressed
+    try:
+        name = next((check for check in service.known_checks() if check_id(check) == wanted), "")
+    except EvaluatorError:
+        name = ""
+    if not name:
+        return pressed
+    return dataclasses.replace(pressed, value=MappingProxyType({**pressed.value, "check": name}))
+
+
 def _authorized(token: str) -> bool:
-    """No secret configured, or the request carries it (header, else query parameter)."""
+    """The request carries the endpoint's secret (header, else query parameter); without a secret, none does."""
     if not token:
-        return True
+        return False
     given = request.headers.get(TOKEN_HEADER) or request.args.get(TOKEN_PARAMETER) or ""
     return hmac.compare_digest(given.encode(), token.encode())
 
 
 def _forbidden() -> flask.typing.ResponseReturnValue:
     log.warning(
-        "rejected POST %s from %s: missing or wrong shared secret (%s header or ?%s=)",
+        "rejected POST %s from %s: missing or wrong shared secret (%s header or ?%s=; none configured refuses all)",
         request.path,
         request.remote_addr,
         TOKEN_HEADER,
@@ -135,9 +180,9 @@ def _forbidden() -> flask.typing.ResponseReturnValue:
     return jsonify({"error": "forbidden: missing or wrong shared secret"}), 403
 
 
-def _bad_request(exc: Exception) -> flask.typing.ResponseReturnValue:
-    log.warning("rejected POST %s from %s: %s", request.path, request.remote_addr, exc)
-    return jsonify({"error": str(exc)}), 400
+def _bad_request(exc: Exception, status: int = 400) -> flask.typing.ResponseReturnValue:
+    log.warning("rejected POST %s from %s: %d %s", request.path, request.remote_addr, status, exc)
+    return jsonify({"error": str(exc)}), status
 
 
 def _recorder(history: Record | Recorder | list[HistoryEvent] | None) -> Record:

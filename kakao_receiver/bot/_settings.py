@@ -6,8 +6,8 @@
       bot:
         callback_path: /kakaowork/callback      # KakaoWork bot "Callback URL" (buttons and modals)
         skill_path: /kakao/skill                # Kakao i OpenBuilder skill URL (typed commands)
-        callback_token_env: KHP_KAKAOWORK_CALLBACK_TOKEN   # optional shared secret, by endpoint
-        skill_token_env: KHP_KAKAO_SKILL_TOKEN
+        callback_token_env: KHP_KAKAOWORK_CALLBACK_TOKEN   # the shared secret of each endpoint: without
+        skill_token_env: KHP_KAKAO_SKILL_TOKEN             # it, that endpoint refuses every request (403)
         language: ko                            # answers to buttons and modals (typed ones follow the command)
         timeout: 3s                             # one Alertmanager request
         budget: 4s                              # every Alertmanager request of one answer (Kakao waits 5 s)
@@ -20,6 +20,10 @@
 Ids are ``kakaowork:<react_user_id>`` (KakaoWork's numeric user id) and
 ``kakaotalk:<userRequest.user.id>`` (OpenBuilder's botUserKey for this bot); the bot tells a
 refused user their id. Secrets come from the environment; errors name ``receiver.bot.<key>``.
+
+The bot fails closed: an endpoint whose secret is not configured, or whose environment variable
+is empty, answers 403 to everything. ``secret_problems(settings)`` says which, and why; the
+receiver logs it at start-up and ``khp check-config`` reports it.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ class BotSettings:
     skill_path: str = "/kakao/skill"
     callback_token: str = field(default="", repr=False)
     skill_token: str = field(default="", repr=False)
+    callback_token_env: str = ""
+    skill_token_env: str = ""
     language: str = "ko"
     timeout: float = 3.0
     budget: float = 4.0
@@ -96,6 +102,8 @@ def bot_settings(config: Config, environ: Mapping[str, str] | None = None) -> Bo
         skill_path=skill_path,
         callback_token=_token(section, "callback_token_env", environ),
         skill_token=_token(section, "skill_token_env", environ),
+        callback_token_env=_variable(section, "callback_token_env"),
+        skill_token_env=_variable(section, "skill_token_env"),
         language=language,
         timeout=timeout,
         budget=budget,
@@ -111,20 +119,36 @@ def _path(section: ConfigSection, name: str, default: str) -> str:
     return path
 
 
-def _token(section: ConfigSection, name: str, environ: Mapping[str, str]) -> str:
+def secret_problems(settings: BotSettings, file: str = "khp.yml") -> list[str]:
+    """Why each bot endpoint refuses every request (no secret), one sentence each; ``[]`` when both have one."""
+    found = []
+    for path, token, variable, key in (
+        (settings.callback_path, settings.callback_token, settings.callback_token_env, "callback_token_env"),
+        (settings.skill_path, settings.skill_token, settings.skill_token_env, "skill_token_env"),
+    ):
+        if token:
+            continue
+        why = f"environment variable {variable} is empty or not set" if variable else f"receiver.bot.{key} is not set"
+        found.append(
+            f"{file}: receiver.bot.{key}: {why}, so POST {path} refuses every request (403); "
+            "put a long random shared secret in an environment variable and name it here"
+        )
+    return found
+
+
+def _variable(section: ConfigSection, name: str) -> str:
     if not section.has(name):
         return ""
     variable = section.string(name)
     if not _ENV_NAME.match(variable):
         raise section.error(name, f"expected the name of an environment variable, got {variable!r}")
-    token = environ.get(variable, "")
-    if not token:
-        raise section.error(
-            name,
-            f"environment variable {variable} is not set; put the shared secret there, or remove {name}"
-            " to accept requests without one",
-        )
-    return token
+    return variable
+
+
+def _token(section: ConfigSection, name: str, environ: Mapping[str, str]) -> str:
+    """The secret in the environment variable ``name`` names; ``''`` (the endpoint refuses all) if there is none."""
+    variable = _variable(section, name)
+    return environ.get(variable, "").strip() if variable else ""
 
 
 def _people(section: ConfigSection, *, anyone: bool) -> Mapping[str, frozenset[str]]:

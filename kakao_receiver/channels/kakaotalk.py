@@ -40,8 +40,10 @@ import requests
 from .._channel import DeliveryError
 from .._content import MessageContent
 from .._i18n import phrase
+from .._urls import http_url
 from . import _http
 from ._errors import ChannelConfigError
+from ._limits import kakaotalk_problems
 from ._options import TARGET, Options, env_name, per_target
 from ._text import shorten
 
@@ -100,6 +102,7 @@ class KakaoTalkChannel:
         url = next((link.url for link in content.links if link.kind == "console"), "")
         url = url or next((link.url for link in content.links if link.kind == "alerts"), "")
         url = url or next((link.url for s in content.subjects for link in s.links if link.kind == "source"), "")
+        url = url if http_url(url) else ""
         template: dict[str, Any] = {
             "object_type": "text",
             "text": memo_text(content),
@@ -108,6 +111,18 @@ class KakaoTalkChannel:
         if url:
             template["button_title"] = shorten(phrase(content.language, "details"), BUTTON_TITLE_LIMIT)
         return {"template_object": template}
+
+    def problems(self, payload: Mapping[str, Any]) -> list[str]:
+        """What the memo API would refuse in ``payload`` (``[]`` when nothing)."""
+        return kakaotalk_problems(payload)
+
+    def simpler(self, payload: Mapping[str, Any], problems: list[str]) -> dict[str, Any] | None:
+        """The bare text (within 200 characters), without the link and its button."""
+        template = payload.get("template_object")
+        text = template.get("text") if isinstance(template, Mapping) else None
+        text = shorten(text.strip(), TEXT_LIMIT) if isinstance(text, str) and text.strip() else "khp"
+        plain = {"template_object": {"object_type": "text", "text": text, "link": {}}}
+        return plain if plain != payload else None
 
     def send(self, target: str, payload: Mapping[str, Any]) -> None:
         account = self._account(target)
@@ -170,6 +185,8 @@ def _error(what: str, response: requests.Response, permanent: bool | None = None
         return DeliveryError(f"{said}; will retry", permanent=bool(permanent))
     message = str(answer.get("msg", "")) if isinstance(answer, Mapping) else _http.excerpt(response)
     said = f"{what}: HTTP {response.status_code}" + (f" code {code}" if code is not None else "") + f": {message}"
+    if permanent is None and code == -2:  # invalid parameter: the template itself was refused
+        return DeliveryError(f"{said}; the memo was refused as it is", rejected=True)
     if permanent is None:
         permanent = code not in RETRYABLE_CODES and not _http.transient(response.status_code)
     if permanent:

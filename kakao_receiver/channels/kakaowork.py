@@ -22,9 +22,12 @@ import requests
 from .._channel import DeliveryError
 from .._content import Link, MessageContent, Subject, by_check, count_checks
 from .._i18n import phrase
+from .._urls import http_url
 from . import _http
+from ._forms import block_texts, plain_blocks, without
+from ._limits import KAKAOWORK_VALUE, kakaowork_problems
 from ._options import Options
-from ._text import shorten, split
+from ._text import shorten, split, units
 
 HEADER_LIMIT = 20
 TEXT_LIMIT = 500
@@ -33,9 +36,9 @@ TERM_LIMIT = 10
 BUTTONS_PER_ACTION = 3
 PREVIEW_LIMIT = 500
 HEADER_STYLES = {"critical": "red", "warning": "yellow", "none": "yellow", "resolved": "blue"}
-PERMANENT = frozenset(
-    {"invalid_parameter", "conversation_not_found", "invalid_blocks", "text_too_long", "invalid_authentication"}
-)
+PERMANENT = frozenset({"conversation_not_found", "invalid_authentication"})
+REJECTED = frozenset({"invalid_parameter", "invalid_blocks", "text_too_long"})
+"""Error codes that refuse the payload itself: a simpler form of the message may pass."""
 _SUBJECTS_WITH_BUTTONS = 3
 _NOTE_BLOCKS = 2
 _ACTION_TYPES = {"submit": "submit_action", "modal": "call_modal"}
@@ -68,6 +71,27 @@ class KakaoWorkChannel:
         """``{"text": preview, "blocks": [...]}`` within every Block Kit limit; long text goes on in more blocks."""
         return {"text": shorten(content.preview, PREVIEW_LIMIT), "blocks": _Layout(content, self.max_blocks).blocks()}
 
+    def problems(self, payload: Mapping[str, Any]) -> list[str]:
+        """What KakaoWork would refuse in ``payload`` (``[]`` when nothing)."""
+        return kakaowork_problems(payload, self.max_blocks)
+
+    def simpler(self, payload: Mapping[str, Any], problems: list[str]) -> dict[str, Any] | None:
+        """Without the offending blocks (or the buttons), then text blocks only, then the bare text."""
+        blocks = list(payload.get("blocks") or [])
+        given = payload.get("text")
+        text = given if isinstance(given, str) else ""
+        preview = shorten(text.strip() or "khp", PREVIEW_LIMIT)
+        dropped = without(payload, problems)
+        if dropped is not None and dropped["blocks"]:
+            return {**dropped, "text": preview}
+        texts = block_texts(blocks)
+        plain = plain_blocks("\n".join(texts), TEXT_LIMIT, self.max_blocks, _text) if texts else []
+        if blocks and plain != blocks:
+            return {"text": preview, "blocks": plain}
+        if blocks or text != preview:
+            return {"text": preview, "blocks": []}
+        return None
+
     def send(self, target: str, payload: Mapping[str, Any]) -> None:
         body = {"conversation_id": target, "text": payload["text"], "blocks": payload["blocks"]}
         what = f"KakaoWork conversation {target}"
@@ -92,6 +116,8 @@ def _error(what: str, response: requests.Response, answer: Any) -> DeliveryError
     said = f"{what}: HTTP {response.status_code} {code or 'without an error code'}: {message}".rstrip(": ")
     if code == "too_many_requests" or response.status_code == 429:
         return DeliveryError(f"{said}; will retry", retry_after=_http.retry_after(response))
+    if code in REJECTED:
+        return DeliveryError(f"{said}; the message was refused as it is", rejected=True)
     if code in PERMANENT:
         return DeliveryError(f"{said}; retrying cannot help", permanent=True)
     if code and not _http.transient(response.status_code) and 400 <= response.status_code < 500:
@@ -156,11 +182,11 @@ class _Layout:
             if len(subjects) > 1:
                 blocks.append(_text(f"{subject.check} · {subject.cluster}"))
             buttons = [_action_button(a.name, a.kind, a.label, a.value) for a in subject.actions]
-            buttons += [_link_button(link) for link in self.new_links(subject.links, seen)]
+            buttons += [button for link in self.new_links(subject.links, seen) if (button := _link_button(link))]
             blocks += _rows(buttons)
         listed = self.listed_links(rest, seen)
         blocks += [_text(listed)] if listed else []
-        blocks += _rows([_link_button(link) for link in self.new_links(self.content.links, seen)])
+        blocks += _rows([button for link in self.new_links(self.content.links, seen) if (button := _link_button(link))])
         return blocks
 
     @staticmethod
@@ -205,7 +231,9 @@ def _action_button(name: str, kind: str, label: str, value: str) -> dict[str, An
     return {**button, "action_name": name, "value": value}
 
 
-def _link_button(link: Link) -> dict[str, Any]:
+def _link_button(link: Link) -> dict[str, Any] | None:
+    if not http_url(link.url) or units(link.url) > KAKAOWORK_VALUE:  # it would get the whole message refused
+        return None
     return {
         "type": "button",
         "text": shorten(link.label, BUTTON_LIMIT),

@@ -18,10 +18,13 @@ import requests
 from .._channel import DeliveryError
 from .._content import Link, MessageContent, by_check, count_checks
 from .._i18n import phrase
+from .._urls import http_url
 from . import _http
 from ._errors import ChannelConfigError
+from ._forms import without
+from ._limits import SLACK_TEXT, SLACK_URL, slack_problems
 from ._options import Options, env_name, per_target
-from ._text import shorten, split
+from ._text import shorten, split, units
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
@@ -60,6 +63,7 @@ class SlackChannel:
         ]
         tail = [_section(note) for note in content.notes]
         links = _unique([link for s in content.subjects for link in s.links] + list(content.links))
+        links = [link for link in links if http_url(link.url) and units(link.url) <= SLACK_URL]
         buttons = [_button(link, content) for link in links[:BUTTONS_PER_ACTIONS]]
         tail += [{"type": "actions", "elements": buttons}] if buttons else []
         room = MAX_BLOCKS - len(head) - len(tail)
@@ -74,6 +78,21 @@ class SlackChannel:
             body += blocks
         return {"text": content.preview, "blocks": [*head, *body, *tail]}
 
+    def problems(self, payload: Mapping[str, Any]) -> list[str]:
+        """What an incoming webhook would refuse in ``payload`` (``[]`` when nothing)."""
+        return slack_problems(payload)
+
+    def simpler(self, payload: Mapping[str, Any], problems: list[str]) -> dict[str, Any] | None:
+        """Without the offending blocks (or the buttons), then the bare text."""
+        given = payload.get("text")
+        text = given if isinstance(given, str) else ""
+        text = shorten(text.strip() or "khp", SLACK_TEXT)
+        dropped = without(payload, problems)
+        if dropped is not None and dropped["blocks"]:
+            return {**dropped, "text": text}
+        plain = {"text": text}
+        return plain if plain != payload else None
+
     def send(self, target: str, payload: Mapping[str, Any]) -> None:
         name = env_name(self.url_env, target)
         url = self.environ.get(name, "")
@@ -86,6 +105,8 @@ class SlackChannel:
         said = f"{what}: HTTP {response.status_code}: {_http.excerpt(response)}"
         if _http.transient(response.status_code):
             raise DeliveryError(f"{said}; will retry", retry_after=_http.retry_after(response))
+        if response.status_code in (400, 413, 422):  # invalid_blocks, no_text, invalid_payload...
+            raise DeliveryError(f"{said}; the message was refused as it is", rejected=True)
         raise DeliveryError(f"{said}; retrying cannot help", permanent=True)
 
 

@@ -23,6 +23,7 @@ from .._channel import DeliveryError
 from .._content import MessageContent
 from . import _http
 from ._errors import ChannelConfigError
+from ._limits import webhook_problems
 from ._options import Options, env_name, per_target
 
 
@@ -57,6 +58,20 @@ class WebhookChannel:
     def render(self, content: MessageContent) -> dict[str, Any]:
         return content.to_dict()
 
+    def problems(self, payload: Mapping[str, Any]) -> list[str]:
+        """Links that are not absolute http(s) URLs (the body is otherwise free JSON)."""
+        return webhook_problems(payload)
+
+    def simpler(self, payload: Mapping[str, Any], problems: list[str]) -> dict[str, Any] | None:
+        """The content without its links and actions; ``None`` once it has none."""
+        subjects = [
+            {**subject, "links": [], "actions": []} if isinstance(subject, Mapping) else subject
+            for subject in payload.get("subjects") or []
+        ]
+        items = [{**item, "links": []} if isinstance(item, Mapping) else item for item in payload.get("items") or []]
+        plain = {**payload, "links": [], "subjects": subjects, "items": items}
+        return plain if plain != dict(payload) else None
+
     def send(self, target: str, payload: Mapping[str, Any]) -> None:
         url = self.url
         if not url:
@@ -72,4 +87,6 @@ class WebhookChannel:
         said = f"{what}: HTTP {response.status_code}: {_http.excerpt(response)}"
         if _http.transient(response.status_code):
             raise DeliveryError(f"{said}; will retry", retry_after=_http.retry_after(response))
+        if response.status_code in (400, 413, 422):
+            raise DeliveryError(f"{said}; the message was refused as it is", rejected=True)
         raise DeliveryError(f"{said}; retrying cannot help", permanent=True)

@@ -7,6 +7,7 @@ Every error is a ``ConfigError`` naming the file, the dotted key and what is all
 
 from ._durations import format_duration, parse_duration
 from ._errors import ConfigError
+from ._files import create_private, open_private
 from ._live import LiveConfig
 from ._load import SOURCE_KINDS, load_config
 from ._model import (
@@ -49,9 +50,11 @@ __all__ = [
     "SourcesConfig",
     "StoreConfig",
     "Threshold",
+    "create_private",
     "format_duration",
     "format_time",
     "load_config",
+    "open_private",
     "parse_duration",
     "parse_time",
 ]

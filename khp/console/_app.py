@@ -22,6 +22,7 @@ from ._auth import check_csrf, csrf_token, current_user
 from ._catalog import build_catalog
 from ._service import ConsoleService
 from ._settings import ConsoleSettings, console_settings, secret_key
+from ._throttle import LoginThrottle
 from ._views import blueprint, error_page, template_helpers
 
 log = logging.getLogger("console")
@@ -71,6 +72,7 @@ def create_app(
         app.logger.setLevel(logging.INFO)
     app.extensions[EXTENSION] = service
     app.extensions["khp_console_settings"] = settings
+    app.extensions["khp_console_throttle"] = LoginThrottle()
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(csrf_token=csrf_token, **template_helpers(clock))
     app.before_request(lambda: _guard(settings))

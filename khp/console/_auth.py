@@ -10,6 +10,7 @@ so every gunicorn worker accepts every other worker's sessions.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import secrets
 
@@ -49,7 +50,7 @@ def check_csrf() -> None:
 
 def current_user(settings: ConsoleSettings) -> str | None:
     """The proxy's user if a trusted header is configured and set, else the logged-in user (if still listed)."""
-    if settings.trusted_header:
+    if settings.trusted_header and _from_trusted_proxy(settings):
         proxied = request.headers.get(settings.trusted_header, "").strip()
         if proxied:
             return proxied
@@ -57,6 +58,18 @@ def current_user(settings: ConsoleSettings) -> str | None:
     if isinstance(name, str) and name in settings.users:
         return name
     return None
+
+
+def _from_trusted_proxy(settings: ConsoleSettings) -> bool:
+    """The request comes from a proxy listed in ``trusted_proxies`` (any peer when none are listed:
+    the console then listens on loopback only, which ``console_settings`` makes sure of)."""
+    if not settings.trusted_proxies:
+        return True
+    try:
+        peer = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(peer in ipaddress.ip_network(proxy, strict=False) for proxy in settings.trusted_proxies)
 
 
 def check_password(settings: ConsoleSettings, name: str, password: str) -> bool:

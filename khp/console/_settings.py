@@ -6,7 +6,9 @@ console:
   workers: 2                          # gunicorn worker processes
   users:                              # log-in users; hashes from werkzeug.security.generate_password_hash
     kim: {password_hash: "scrypt:32768:8:1$...$..."}
-  trusted_header: X-Forwarded-User    # the user name a trusted reverse proxy sets (optional)
+  trusted_header: X-Forwarded-User    # the user name a trusted reverse proxy sets (optional); only
+                                      # with listen on loopback, or with trusted_proxies
+  trusted_proxies: [10.0.0.7]         # addresses (or networks) of the proxies whose header is believed
   secret_key_env: KHP_CONSOLE_SECRET  # environment variable holding the session-signing key
   secure_cookie: false                # true when served over HTTPS: the session cookie is sent over HTTPS only
   session_lifetime: 12h               # how long a log-in lasts
@@ -17,6 +19,7 @@ At least one of ``users`` and ``trusted_header`` is needed, else nobody could lo
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +27,16 @@ from types import MappingProxyType
 
 from khp.configuration import Config, ConfigError, ConfigSection
 
-_KEYS = ("listen", "workers", "users", "trusted_header", "secret_key_env", "secure_cookie", "session_lifetime")
+_KEYS = (
+    "listen",
+    "workers",
+    "users",
+    "trusted_header",
+    "trusted_proxies",
+    "secret_key_env",
+    "secure_cookie",
+    "session_lifetime",
+)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEADER = re.compile(r"^[A-Za-z0-9-]+$")
 _USER = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -46,6 +58,7 @@ class ConsoleSettings:
     workers: int = 2
     users: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> password hash
     trusted_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
     secret_key_env: str = "KHP_CONSOLE_SECRET"
     secure_cookie: bool = False
     session_lifetime: float = 12 * 3600.0
@@ -68,6 +81,15 @@ def console_settings(config: Config) -> ConsoleSettings:
         raise section.error(
             "users", "no user can log in: list users with a password_hash, or set trusted_header behind a proxy"
         )
+    proxies = tuple(section.strings("trusted_proxies")) if section.has("trusted_proxies") else ()
+    for index, proxy in enumerate(proxies):
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise section.error(f"trusted_proxies[{index}]", f"{proxy!r} is not an IP address or network") from None
+    problem = trusted_header_problem(header, proxies, listen)
+    if problem:
+        raise section.error("trusted_header", problem)
     env = section.string("secret_key_env", ConsoleSettings.secret_key_env)
     if not _ENV_NAME.match(env):
         raise section.error("secret_key_env", f"{env!r} is not an environment variable name")
@@ -77,10 +99,36 @@ def console_settings(config: Config) -> ConsoleSettings:
         workers=section.integer("workers", ConsoleSettings.workers),
         users=MappingProxyType(users),
         trusted_header=header,
+        trusted_proxies=proxies,
         secret_key_env=env,
         secure_cookie=section.boolean("secure_cookie", ConsoleSettings.secure_cookie),
         session_lifetime=section.duration("session_lifetime", ConsoleSettings.session_lifetime),
     )
+
+
+def trusted_header_problem(header: str | None, proxies: tuple[str, ...], listen: str) -> str:
+    """Why the trusted header may not be used when serving on ``listen``, or ``''``.
+
+    Anyone who reaches the console directly could set the header and be whoever they say, so it
+    is believed only when the console listens on loopback (the proxy is on the same host) or
+    only from the proxies listed in ``trusted_proxies``.
+    """
+    if header is None or proxies or _loopback(listen):
+        return ""
+    return (
+        f"refused: the console listens on {listen}, where anyone could send {header}; listen on 127.0.0.1 "
+        "behind the proxy, or list the proxy's address in console.trusted_proxies"
+    )
+
+
+def _loopback(listen: str) -> bool:
+    host = listen.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def secret_key(settings: ConsoleSettings, environ: Mapping[str, str]) -> str:

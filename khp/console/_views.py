@@ -33,6 +33,7 @@ from ._backtest import run as run_backtest
 from ._service import ConsoleService, ThresholdRefused
 from ._settings import ConsoleSettings
 from ._thresholds import format_number
+from ._throttle import LoginThrottle
 
 log = logging.getLogger("console")
 
@@ -238,10 +239,20 @@ def login() -> Response | str | tuple[str, int]:
             return redirect(target, code=303)  # type: ignore[return-value]
         return render_template("login.html", next=target, error=None)
     name = request.form.get("username", "").strip()
+    throttle: LoginThrottle = current_app.extensions["khp_console_throttle"]
+    address = request.remote_addr or "-"
+    wait = throttle.wait(name, address)
+    if wait > 0:
+        log.warning("refused log-in as %r from %s: too many failures, %.0fs to wait", name[:64], address, wait)
+        error = f"Too many failed log-ins; try again in {max(1, round(wait))} seconds."
+        page = render_template("login.html", next=target, error=error, username=name)
+        return page, 429, {"Retry-After": str(max(1, round(wait)))}  # type: ignore[return-value]
     if not settings.users or not check_password(settings, name, request.form.get("password", "")):
-        log.warning("failed log-in as %r from %s", name[:64], request.remote_addr)
+        throttle.failed(name, address)
+        log.warning("failed log-in as %r from %s", name[:64], address)
         error = "Wrong user name or password."
         return render_template("login.html", next=target, error=error, username=name), 401
+    throttle.succeeded(name)
     log_in(name)
     log.info("%s logged in from %s", name, request.remote_addr)
     return redirect(target, code=303)  # type: ignore[return-value]

@@ -3,9 +3,11 @@
 Every recorded event goes into the spool first, then to ``PUT /_bulk`` in the order it was
 recorded; it leaves the spool once Elasticsearch stored it (2xx) or refused it for good
 (other 4xx: logged and written to the dead-letter file). Items answered 429 or 5xx, and whole
-requests that fail (down, timeout, 401...), stay in the spool and are sent again on the next
-``record`` (after a pause that grows while Elasticsearch stays unavailable), on ``flush``, and
-at the next start. Document ids come from the events, so a replay never duplicates one.
+requests that fail (down, timeout, 401...), stay in the spool and are sent again by a
+background thread as soon as a pause is over (it grows from 5 s to at most 20 s while
+Elasticsearch stays unavailable, so the spool drains within 30 s of it answering again, with
+no new event needed), on the next ``record``, on ``flush``, and at the next start. Document ids
+come from the events, so a replay never duplicates one.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from ._spool import DeadLetter, DeadLetters, Spool
 
 log = logging.getLogger("history")
 MAX_RESULT_WINDOW = 10000
-FIRST_PAUSE = 30.0  # seconds without sending after Elasticsearch failed; doubles up to MAX_PAUSE
-MAX_PAUSE = 300.0
+FIRST_PAUSE = 5.0  # seconds without sending after Elasticsearch failed; doubles up to MAX_PAUSE
+MAX_PAUSE = 20.0
+DRAIN_EVERY = 5.0  # seconds between the background thread's looks at the spool
+BUSY_WAIT = 1.0  # seconds ``record`` waits for a drain under way before leaving its events to it
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class ElasticsearchHistory(History):
         *,
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
+        drain_every: float | None = DRAIN_EVERY,
     ) -> None:
         self.settings = settings
         self.client = client if client is not None else _client(settings.connection)
@@ -70,6 +75,8 @@ class ElasticsearchHistory(History):
         self._template = False
         self._pause = 0.0
         self._resume_at = 0.0
+        self._stop = threading.Event()
+        self._drainer: threading.Thread | None = None
         if self.spool is not None:
             try:
                 with self._lock:
@@ -79,6 +86,11 @@ class ElasticsearchHistory(History):
                 self.spool.close()
                 self.client.close()
                 raise
+            if drain_every:
+                self._drainer = threading.Thread(
+                    target=self._drain_in_background, args=(drain_every,), name="khp-history-spool", daemon=True
+                )
+                self._drainer.start()
 
     @property
     def pending(self) -> int:
@@ -92,10 +104,14 @@ class ElasticsearchHistory(History):
         per pause. Callers that must not wait can call it from a worker thread.
         """
         spool = self._writable()
-        with self._lock:
-            spool.append(events)
+        spool.append(events)
+        if not self._lock.acquire(timeout=BUSY_WAIT):
+            return  # a drain under way (Elasticsearch slow): the background thread sends these too
+        try:
             if self.clock() >= self._resume_at:
                 self._drain()
+        finally:
+            self._lock.release()
 
     def flush(self) -> None:
         """Send everything in the spool now (whatever pause is on), until it is empty or a send fails."""
@@ -123,6 +139,9 @@ class ElasticsearchHistory(History):
         return sorted(chosen, key=HistoryEvent.order)
 
     def close(self) -> None:
+        self._stop.set()
+        if self._drainer is not None:
+            self._drainer.join(timeout=60)
         try:
             self.flush()
         finally:
@@ -131,6 +150,21 @@ class ElasticsearchHistory(History):
             self.client.close()
 
     # -- writing -------------------------------------------------------------------------------
+
+    def _drain_in_background(self, every: float) -> None:
+        """Send what the spool holds once each pause is over, whether or not new events come."""
+        assert self.spool is not None
+        while not self._stop.wait(every):
+            try:
+                if not len(self.spool) or self.clock() < self._resume_at:
+                    continue
+                with self._lock:
+                    if self.clock() >= self._resume_at:
+                        self._drain()
+            except HistoryError as exc:  # the spool file itself; the next look tries again
+                log.warning("history spool: %s", exc)
+            except Exception:  # never end the thread: the events are safe in the spool
+                log.exception("history spool: draining failed; trying again in %gs", every)
 
     def _writable(self) -> Spool:
         if self.spool is None:

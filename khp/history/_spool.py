@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from khp.configuration import open_private
+
 from ._errors import HistoryError
 from ._event import HistoryEvent
 from ._sqlite import Database
@@ -117,7 +119,7 @@ class DeadLetters:
         )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock, open(self.path, "a", encoding="utf-8") as file:
+            with self._lock, os.fdopen(open_private(self.path), "a", encoding="utf-8") as file:
                 file.write(lines)
                 file.flush()
                 os.fsync(file.fileno())

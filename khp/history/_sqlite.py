@@ -6,6 +6,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from khp.configuration import create_private
+
 from ._errors import HistoryError
 
 
@@ -23,8 +25,9 @@ class Database:
         if not self._memory:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                create_private(self.path)  # 0600, and so its -wal and -shm files
             except OSError as exc:
-                raise HistoryError(f"cannot create the directory of the {what} {self.path}: {exc.strerror}") from None
+                raise HistoryError(f"cannot create the {what} {self.path}: {exc.strerror}") from None
         try:
             with self.connection() as conn:
                 conn.executescript(schema)

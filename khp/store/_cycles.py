@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from khp.configuration import create_private
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cycles (
     started REAL NOT NULL, at REAL NOT NULL, seconds REAL NOT NULL, record TEXT NOT NULL
@@ -21,6 +23,7 @@ class CycleLog:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(self.path)
         with self._connect() as conn:
             conn.executescript(_SCHEMA)
 

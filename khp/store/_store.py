@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from khp.configuration import create_private
 from khp.records import LogRow, MetricRow, ProcessState
 
 from ._errors import StoreError
@@ -37,8 +38,9 @@ class Store:
         if not self._memory:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                create_private(self.path)  # 0600: and so its -wal and -shm files
             except OSError as exc:
-                raise StoreError(f"cannot create the directory of the store {self.path}: {exc.strerror}") from None
+                raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from None
         with self._connection() as conn:
             conn.executescript(SCHEMA)
 

@@ -44,6 +44,16 @@ def test_login_failure_is_401_and_logged(
     assert anonymous.get("/").status_code == 303
 
 
+def test_thirty_wrong_passwords_are_not_thirty_tries(anonymous: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="console"):
+        statuses = [login(anonymous, USER, f"guess-{n}") for n in range(30)]
+        right = login(anonymous, USER, PASSWORD)  # even the right one waits now
+
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    assert right == 429 and anonymous.get("/").status_code == 303
+    assert any("too many failures" in record.getMessage() for record in caplog.records)
+
+
 def test_login_refuses_an_open_redirect(anonymous: FlaskClient) -> None:
     token = csrf_of(anonymous.get("/login").get_data(as_text=True))
     data = {"username": USER, "password": PASSWORD, "csrf_token": token, "next": "//evil.example/x"}

@@ -25,6 +25,7 @@ def test_full_section(tmp_path: Path) -> None:
             "workers": 4,
             "users": {"kim": {"password_hash": HASH}},
             "trusted_header": "X-Forwarded-User",
+            "trusted_proxies": ["10.0.0.7", "192.168.0.0/24"],
             "secret_key_env": "MY_SECRET",
             "secure_cookie": True,
             "session_lifetime": "1h",
@@ -33,6 +34,7 @@ def test_full_section(tmp_path: Path) -> None:
     assert settings.listen == "0.0.0.0:9000" and settings.workers == 4 and dict(settings.users) == {"kim": HASH}
     assert settings.trusted_header == "X-Forwarded-User" and settings.secret_key_env == "MY_SECRET"
     assert settings.secure_cookie is True and settings.session_lifetime == 3600
+    assert settings.trusted_proxies == ("10.0.0.7", "192.168.0.0/24")
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -55,6 +57,8 @@ def test_defaults(tmp_path: Path) -> None:
         ({"trusted_header": "X", "secret_key_env": "1BAD"}, "console.secret_key_env", "not an environment variable"),
         ({"trusted_header": "X", "colour": "blue"}, "console.colour", "unknown key"),
         ({"trusted_header": "X", "secure_cookie": "yes"}, "console.secure_cookie", "true or false"),
+        ({"trusted_header": "X", "listen": "0.0.0.0:8081"}, "console.trusted_header", "refused: the console listens"),
+        ({"trusted_header": "X", "trusted_proxies": ["proxy"]}, "console.trusted_proxies[0]", "not an IP address"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, console: Any, key: str, problem: str) -> None:
@@ -83,3 +87,13 @@ def test_create_app_from_khp_config(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     path = write_project(tmp_path / "p", "http://127.0.0.1:9")
     app = create_app(environ={**ENVIRON, "KHP_CONFIG": str(path)})
     assert app.test_client().get("/healthz").get_json()["clusters"] == 3
+
+
+def test_the_trusted_header_is_believed_on_loopback_or_from_a_listed_proxy_only(tmp_path: Path) -> None:
+    from khp.console._settings import trusted_header_problem
+
+    assert trusted_header_problem("X-User", (), "127.0.0.1:8081") == ""
+    assert trusted_header_problem("X-User", (), "[::1]:8081") == ""
+    assert trusted_header_problem("X-User", ("10.0.0.7",), "0.0.0.0:8081") == ""
+    assert trusted_header_problem(None, (), "0.0.0.0:8081") == ""
+    assert "anyone could send X-User" in trusted_header_problem("X-User", (), "0.0.0.0:8081")

@@ -161,7 +161,7 @@ def test_the_evaluator_exporter_is_what_prometheus_scrapes(services: dict[str, A
 def test_the_receiver_listens_where_alertmanager_posts(services: dict[str, Any], config: Config) -> None:
     receiver = services["receiver"]
     assert receiver["entrypoint"] == ["gunicorn"]
-    assert compose.flag(receiver, "workers") == ["2"]
+    assert compose.flag(receiver, "config") == ["python:kakao_receiver.gunicorn_conf"]  # the worker model
     assert compose.command(receiver)[-1] == "kakao_receiver.wsgi:app"
     assert (ROOT / "kakao_receiver" / "wsgi.py").is_file()
     (bind,) = compose.flag(receiver, "bind")

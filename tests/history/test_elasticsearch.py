@@ -292,3 +292,23 @@ def test_refused_events_stay_spooled_while_the_dead_letter_file_cannot_be_writte
     assert history.pending == 0
     assert [letter["event"]["kind"] for letter in history.dead_letters.read()] == ["healed"]
     history.close()
+
+
+def test_the_spool_drains_by_itself_once_elasticsearch_answers_again(tmp_path: Path, es: ElasticsearchStandIn) -> None:
+    import time
+
+    config = project_config(tmp_path, f"type: elasticsearch\nelasticsearch: {{url: {es.url}, retries: 0}}\n")
+    history = open_history(config)  # the real clock and the background thread, as in production
+    try:
+        es.outage = 503
+        events = fired(START, DISK)
+        history.record(events)
+        assert history.pending == len(events)
+        es.outage = None  # and no event comes after this: nothing calls record or flush
+        deadline = time.monotonic() + 90  # the pauses (at most 20 s) and the looks (every 5 s) fit in 30 s
+        while history.pending and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert history.pending == 0
+        assert set(stored(es)) == {event.identity() for event in events}
+    finally:
+        history.close()

@@ -393,7 +393,7 @@ def test_the_chat_bot_is_served_beside_the_webhook(tmp_path: Path) -> None:
     try:
         answer = with_bot.client.post("/kakaowork/callback", json={"type": "submit_action"})
 
-        assert answer.status_code == 400 and answer.is_json
+        assert answer.status_code == 403 and answer.is_json  # no callback secret configured: it fails closed
         assert without.test_client().post("/kakaowork/callback", json={}).status_code == 404
     finally:
         with_bot.receiver.close()
@@ -411,7 +411,7 @@ def test_healthz_counts_the_outbox_and_the_age_of_the_oldest_pending_message(har
 
     assert answer.status_code == 200
     assert answer.json["status"] == "ok"
-    assert answer.json["outbox"] == {"pending": 2, "sent": 0, "failed": 0}
+    assert answer.json["outbox"] == {"pending": 2, "sent": 0, "dead": 0, "expired": 0, "failed": 0}
     assert answer.json["oldest_pending_seconds"] == 42
 
 
@@ -471,8 +471,8 @@ def test_the_defaults(tmp_path: Path) -> None:
     assert settings.outbox == tmp_path / "var" / "khp-outbox.db"
     assert (settings.language, settings.summarize_after, settings.duplicate_window) == ("ko", 10, 7200)
     delivery = settings.delivery
-    assert (delivery.attempts, delivery.backoff, delivery.max_backoff, delivery.lease, delivery.workers) == (
-        10,
+    assert (delivery.give_up_after, delivery.backoff, delivery.max_backoff, delivery.lease, delivery.workers) == (
+        86400.0,
         2.0,
         300.0,
         60.0,
@@ -493,7 +493,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
                 "alertmanager_url": "https://am.example.com",
                 "summarize_after": 5,
                 "duplicate_window": "30m",
-                "delivery": {"attempts": 3, "backoff": "1s", "max_backoff": "1m", "lease": "30s", "workers": 4},
+                "delivery": {"give_up_after": "2h", "backoff": "1s", "max_backoff": "1m", "lease": "30s", "workers": 4},
                 "channels": {"kakaowork": {"app_key_env": "KW_KEY"}},
                 "bot": {"anything": "the bot reads this"},
             },
@@ -509,6 +509,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     )
     assert settings.duplicate_window == 1800
     assert settings.delivery.lease == 30 and settings.delivery.workers == 4 and settings.delivery.max_backoff == 60
+    assert settings.delivery.give_up_after == 7200
     assert dict(settings.channels["kakaowork"]) == {"app_key_env": "KW_KEY"}
 
 
@@ -524,7 +525,8 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         ({"console_url": "khp.example.com"}, "receiver.console_url", "http:// or https:// URL"),
         ({"summarize_after": 0}, "receiver.summarize_after", "whole number of 1 or more"),
         ({"duplicate_window": "4h"}, "receiver.duplicate_window", "shorter than the shortest repeat_interval"),
-        ({"delivery": {"attempts": 0}}, "receiver.delivery.attempts", "whole number of 1 or more"),
+        ({"delivery": {"attempts": 10}}, "receiver.delivery.attempts", "there is no retry budget any more"),
+        ({"delivery": {"give_up_after": "1m"}}, "receiver.delivery.give_up_after", "at least max_backoff"),
         ({"delivery": {"backoff": "soon"}}, "receiver.delivery.backoff", "is not a duration"),
         ({"delivery": {"backoff": "1m", "max_backoff": "10s"}}, "receiver.delivery.max_backoff", "at least backoff"),
         ({"delivery": {"lease": 0}}, "receiver.delivery.lease", "longer than 0"),

@@ -52,7 +52,12 @@ WORK_OPS = "1001"  # KakaoWork react_user_id allowed everywhere
 WORK_STRANGER = "4242"
 CONVERSATION = "7001"
 
+SKILL_SECRET = "skill-secret-for-tests"
+CALLBACK_SECRET = "callback-secret-for-tests"
+SECRETS = {"KHP_TEST_SKILL_TOKEN": SKILL_SECRET, "KHP_TEST_CALLBACK_TOKEN": CALLBACK_SECRET}
 BOT = {
+    "skill_token_env": "KHP_TEST_SKILL_TOKEN",
+    "callback_token_env": "KHP_TEST_CALLBACK_TOKEN",
     "timeout": "2s",
     "budget": "3s",
     "allow": {"*": [OPS, f"kakaowork:{WORK_OPS}"], "alpha": [ALPHA_ONLY]},
@@ -110,6 +115,8 @@ class World:
             "bot": {"id": "khp-bot", "name": "KHP"},
             "action": {"name": "khp", "params": {}, "detailParams": {}, "clientExtra": {}},
         }
+        if "headers" not in options and "query_string" not in options:
+            options["headers"] = {"X-KHP-Bot-Token": SKILL_SECRET}
         return self.client.post("/kakao/skill", json=body, **options)
 
     def say(self, utterance: str, user: str = OPS) -> str:
@@ -117,6 +124,8 @@ class World:
         return simple_text(self.skill(utterance, user))
 
     def callback(self, body: Mapping[str, Any], **options: Any) -> Any:
+        if "headers" not in options and "query_string" not in options:
+            options["query_string"] = {"token": CALLBACK_SECRET}
         return self.client.post("/kakaowork/callback", json=dict(body), **options)
 
 
@@ -165,7 +174,7 @@ def bot_world(
             history=events,
             clock=lambda: now,
             reply=lambda conversation, text: replies.append((conversation, text)),
-            environ=environ or {},
+            environ=SECRETS if environ is None else environ,
         )
     )
     yield World(config, app.test_client(), now, events, replies)

@@ -21,6 +21,7 @@ from tests.realparts.prometheus import free_port
 from .samples import alert, webhook
 from .test_bot_helpers import (
     BOT,
+    CALLBACK_SECRET,
     CONVERSATION,
     WORK_OPS,
     WORK_STRANGER,
@@ -249,6 +250,6 @@ def test_the_callback_secret_is_checked_in_the_query(tmp_path: Path, am: Alertma
     ],
 )
 def test_a_body_that_is_no_callback_is_a_400(world: World, body: Any, error: str) -> None:
-    response = world.client.post("/kakaowork/callback", json=body)
+    response = world.client.post("/kakaowork/callback", json=body, query_string={"token": CALLBACK_SECRET})
     assert response.status_code == 400
     assert response.get_json()["error"].startswith(error)

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 import kakao_receiver.bot
-from kakao_receiver.bot import Actor, AllowList, BotSettings, bot_settings
+from kakao_receiver.bot import Actor, AllowList, BotSettings, bot_settings, secret_problems
 from kakao_receiver.bot._budget import Budget
 from khp.configuration import Config, ConfigError, load_config
 
@@ -73,7 +73,6 @@ def test_a_full_section_is_read(tmp_path: Path) -> None:
         ("language: fr\n", {}, "receiver.bot.language", "expected one of ko, en"),
         ("budget: 5s\n", {}, "receiver.bot.budget", "must be under 5s"),
         ("timeout: 4s\nbudget: 2s\n", {}, "receiver.bot.timeout", "is longer than budget (2s)"),
-        ("skill_token_env: NOT_SET\n", {}, "receiver.bot.skill_token_env", "environment variable NOT_SET is not set"),
         ("callback_token_env: 'a b'\n", {}, "receiver.bot.callback_token_env", "expected the name of an environment"),
         ("allow: [kakaowork:1]\n", {}, "receiver.bot.allow", "expected a mapping"),
         ("allow: {alpha: kakaowork:1}\n", {}, "receiver.bot.allow.alpha", "expected a list of strings"),
@@ -100,6 +99,24 @@ def test_the_secret_itself_never_appears_in_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         bot_settings(config, {"SKILL_TOKEN": "very-secret"})
     assert "very-secret" not in str(caught.value)
+
+
+def test_an_endpoint_without_its_secret_is_reported_as_refusing_everything(tmp_path: Path) -> None:
+    config = config_with(tmp_path, "skill_token_env: NOT_SET\n")
+    settings = bot_settings(config, {})
+
+    assert (settings.skill_token, settings.callback_token) == ("", "")
+    problems = secret_problems(settings, "khp.yml")
+    assert problems == [
+        "khp.yml: receiver.bot.callback_token_env: receiver.bot.callback_token_env is not set, so POST "
+        "/kakaowork/callback refuses every request (403); put a long random shared secret in an environment "
+        "variable and name it here",
+        "khp.yml: receiver.bot.skill_token_env: environment variable NOT_SET is empty or not set, so POST "
+        "/kakao/skill refuses every request (403); put a long random shared secret in an environment variable "
+        "and name it here",
+    ]
+    both = bot_settings(config_with(tmp_path, "skill_token_env: S\ncallback_token_env: C\n"), {"S": "s", "C": "c"})
+    assert secret_problems(both) == []
 
 
 def allow_list(**lists: Any) -> AllowList:
@@ -178,6 +195,7 @@ def test_the_public_surface() -> None:
         "parse_command",
         "read_callback",
         "read_skill_request",
+        "secret_problems",
         "skill_answer",
         "submission_command",
     ]

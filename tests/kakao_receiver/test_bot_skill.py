@@ -16,6 +16,7 @@ from .test_bot_helpers import (
     BETA_VIEWER,
     BOT,
     OPS,
+    SKILL_SECRET,
     STRANGER,
     HangingServer,
     World,
@@ -26,6 +27,8 @@ from .test_bot_helpers import (
     matchers,
     simple_text,
 )
+
+SKILL_HEADERS = {"X-KHP-Bot-Token": SKILL_SECRET}
 
 
 @pytest.fixture(scope="module")
@@ -290,6 +293,6 @@ def test_a_wrong_or_missing_shared_secret_is_refused_with_403(
 
 
 def test_a_body_that_is_no_skill_request_is_a_400(world: World) -> None:
-    response = world.client.post("/kakao/skill", json={"utterance": "점검 alpha 1h"})
+    response = world.client.post("/kakao/skill", json={"utterance": "점검 alpha 1h"}, headers=SKILL_HEADERS)
     assert response.status_code == 400
     assert response.get_json() == {"error": "expected an OpenBuilder skill request with userRequest"}

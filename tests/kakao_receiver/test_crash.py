@@ -35,7 +35,7 @@ def test_killed_between_accept_and_delivery_every_message_goes_out_once_after_re
             wait_until(lambda: all(r["attempts"] >= 1 for r in outbox.rows()), "every row tried against the dead URL")
         finally:
             first.kill9()
-        assert outbox.counts() == {"pending": 10, "sent": 0, "failed": 0}
+        assert outbox.counts() == {"pending": 10, "sent": 0, "dead": 0, "expired": 0, "failed": 0}
 
         receiver_project(tmp_path, kakao.url, port=port, timeout=2, delivery={"lease": "3s"})  # Kakao is back
         with Gunicorn(config, port, kakao.environ):

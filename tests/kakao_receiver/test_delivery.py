@@ -1,4 +1,4 @@
-"""Delivery from the outbox: retries with backoff and jitter, retry_after, permanent errors, history."""
+"""Delivery from the outbox: retries with backoff and jitter and no budget, retry_after, dead letters, history."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from khp.history import HistoryEvent
 
 from .test_app import NOW, Clock, RecordingChannel, body
 
-SETTINGS = DeliverySettings(attempts=4, backoff=2.0, max_backoff=30.0, lease=60.0, workers=2)
+SETTINGS = DeliverySettings(backoff=2.0, max_backoff=30.0, lease=60.0, workers=2)
 BODY = json.dumps(body())
 
 
@@ -87,35 +87,48 @@ def test_the_channel_s_retry_after_is_honoured(setup: Setup) -> None:
     assert setup.courier.deliver_one() and setup.row()["state"] == "sent"
 
 
-def test_a_permanent_error_fails_the_row_at_once_and_is_recorded(
+def test_a_room_level_permanent_error_keeps_the_row_waiting_and_says_it_needs_fixing(
     setup: Setup, caplog: pytest.LogCaptureFixture
 ) -> None:
     setup.channel.failures.append(DeliveryError("conversation_not_found; retrying cannot help", permanent=True))
 
     setup.courier.deliver_one()
+
+    assert (setup.row()["state"], setup.row()["attempts"], setup.row()["due"]) == ("pending", 1, NOW + 1.5)
+    assert "conversation_not_found" in setup.row()["error"]
+    assert any(r.levelno == logging.ERROR and "needs fixing" in r.getMessage() for r in caplog.records)
+    setup.clock.now += 1.5
+    assert setup.courier.deliver_one() and setup.row()["state"] == "sent"  # fixed meanwhile: it goes out
+
+
+def test_a_refused_payload_with_no_simpler_form_is_a_loud_dead_letter(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    told: list[tuple[int, str]] = []
+    setup.courier.on_dead = lambda delivery, error: told.append((delivery.rowid, error))
+    setup.channel.failures.append(DeliveryError("invalid_blocks: blocks[3].value", rejected=True))
+
+    setup.courier.deliver_one()
     setup.courier.record_finished()
 
-    assert setup.row()["state"] == "failed" and setup.row()["attempts"] == 1
-    assert "gave up after permanent error" in setup.row()["error"]
-    assert not setup.courier.deliver_one()
+    assert setup.row()["state"] == "dead" and "a dead letter" in setup.row()["error"]
+    assert told == [(setup.row()["rowid"], "invalid_blocks: blocks[3].value")]
     assert [(e.kind, e.host) for e in setup.events] == [("failed", "a-ov1"), ("failed", "a-ov2")]
-    assert "conversation_not_found" in setup.events[0].detail
-    assert any(r.levelno == logging.ERROR and "conversation_not_found" in r.getMessage() for r in caplog.records)
+    assert any(r.levelno == logging.ERROR and r.getMessage().startswith("DEAD LETTER") for r in caplog.records)
+    assert not setup.courier.deliver_one()
 
 
-def test_after_the_last_attempt_the_row_fails(setup: Setup) -> None:
-    setup.channel.failures.extend(DeliveryError(f"HTTP 503 #{n}") for n in range(10))
+def test_there_is_no_retry_budget_a_message_waits_until_it_goes_through(setup: Setup) -> None:
+    setup.channel.failures.extend(DeliveryError(f"HTTP 503 #{n}") for n in range(200))
 
     tries = 0
     while setup.row()["state"] == "pending":
-        setup.clock.now += 60
+        setup.clock.now = setup.outbox.next_due() or setup.clock.now
         tries += setup.courier.deliver_one()
-    setup.courier.record_finished()
 
-    assert tries == SETTINGS.attempts
-    assert setup.row()["state"] == "failed" and setup.row()["error"] == "HTTP 503 #3 (gave up after 4 attempts)"
-    assert len(setup.channel.failures) == 10 - SETTINGS.attempts
-    assert {e.kind for e in setup.events} == {"failed"}
+    assert tries == 201 and setup.row()["state"] == "sent"
+    assert setup.channel.sent == [("a", {"text": "to rec:a"})]
+    assert setup.clock.now - NOW < 200 * SETTINGS.max_backoff  # backed off to the cap, not beyond
 
 
 def test_a_plugin_that_raises_anything_else_is_retried_not_fatal(
@@ -129,12 +142,75 @@ def test_a_plugin_that_raises_anything_else_is_retried_not_fatal(
     assert any("raised while sending" in r.getMessage() for r in caplog.records)
 
 
-def test_a_row_for_a_channel_no_longer_configured_fails(tmp_path: Path) -> None:
+def test_a_row_for_a_channel_no_longer_set_up_waits_for_a_receiver_that_has_it(tmp_path: Path) -> None:
     setup = Setup(tmp_path, rooms=("pigeon:loft",))
 
     setup.courier.deliver_one()
 
-    assert setup.row()["state"] == "failed" and "channel 'pigeon' is not configured" in setup.row()["error"]
+    assert setup.row()["state"] == "pending" and "channel 'pigeon' is not set up" in setup.row()["error"]
+
+
+def test_when_a_channel_answers_again_its_waiting_rows_are_sent_at_once(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, rooms=("rec:a", "rec:b", "rec:c"))
+    setup.channel.failures.extend(DeliveryError("HTTP 502") for _ in range(3))
+    for _ in range(3):
+        setup.courier.deliver_one()
+    assert [row["due"] for row in setup.outbox.rows()] == [NOW + 1.5] * 3
+
+    setup.clock.now += 1.5
+    assert setup.courier.deliver_one()  # a goes through ...
+    setup.outbox.rows()
+    setup.clock.now += 0.001
+    rows = setup.outbox.rows()
+    assert rows[0]["state"] == "sent" and all(row["due"] <= setup.clock.now for row in rows[1:])  # ... b, c now
+    assert setup.courier.deliver_one() and setup.courier.deliver_one()
+    assert [target for target, _ in setup.channel.sent] == ["a", "b", "c"]
+
+
+def test_a_resolved_alert_s_message_is_given_up_after_give_up_after(tmp_path: Path) -> None:
+    settings = DeliverySettings(backoff=2.0, max_backoff=30.0, give_up_after=3600.0)
+    clock = Clock()
+    box = Outbox(tmp_path / "outbox.db", clock)
+    firing = body(groupKey="{}:{g1}")
+    resolved = body(groupKey="{}:{g2}", status="resolved")
+    for alert in resolved["alerts"]:
+        alert["status"] = "resolved"
+    box.accept("firing", "khp-critical", json.dumps(firing), {"rec:a": {"text": "firing"}})
+    box.accept("resolved", "khp-critical", json.dumps(resolved), {"rec:a": {"text": "resolved"}})
+    channel = RecordingChannel()
+    channel.failures.extend(DeliveryError("HTTP 500") for _ in range(1000))
+    courier = Courier(box, {"rec": channel}, settings, lambda events: None, clock=clock)
+
+    while (box.next_due() or NOW) < NOW + 3500:
+        clock.now = box.next_due() or clock.now
+        courier.deliver_one()
+    clock.now = NOW + 3599
+    assert courier.expire() == 0  # not older than give_up_after yet
+    clock.now = NOW + 3601
+    assert courier.expire() == 1
+
+    states = {row["notification"]: (row["state"], row["error"]) for row in box.rows()}
+    assert states["firing"][0] == "pending"  # still firing: it waits on
+    assert states["resolved"][0] == "expired" and "give_up_after" in states["resolved"][1]
+    assert "HTTP 500" in states["resolved"][1]
+
+
+def test_a_firing_message_is_given_up_once_a_later_one_resolved_its_group(tmp_path: Path) -> None:
+    settings = DeliverySettings(give_up_after=3600.0)
+    clock = Clock()
+    box = Outbox(tmp_path / "outbox.db", clock)
+    box.accept("firing", "khp-critical", json.dumps(body()), {"rec:a": {"text": "firing"}})
+    resolved = body(status="resolved")
+    box.accept("resolved", "khp-warning", json.dumps(resolved), {"rec:a": {"text": "other receiver"}})
+    courier = Courier(box, {"rec": RecordingChannel()}, settings, lambda events: None, clock=clock)
+    clock.now += 7200
+    assert courier.expire() == 1  # only the resolved one: another receiver does not resolve this group
+    clock.now += 1
+    box.accept("later", "khp-critical", json.dumps(resolved), {"rec:a": {"text": "resolved"}})
+    assert courier.expire() == 1  # "firing" is old and its group is resolved now; "later" is new
+    clock.now += 7200
+    assert courier.expire() == 1
+    assert {row["state"] for row in box.rows()} == {"expired"}
 
 
 def test_history_that_cannot_be_written_is_written_later_as_the_same_events(setup: Setup) -> None:
@@ -205,7 +281,7 @@ def test_threads_of_two_processes_send_every_row_exactly_once(tmp_path: Path) ->
             workers.stop()
 
     assert sorted(channel.sent) == sorted((target, n) for n in range(200) for target in ("a", "b"))
-    assert box.counts() == {"pending": 0, "sent": 400, "failed": 0}
+    assert box.counts() == {"pending": 0, "sent": 400, "dead": 0, "expired": 0, "failed": 0}
 
 
 class SlowChannel:

@@ -1,4 +1,5 @@
-"""The receiver under real gunicorn (2 worker processes) sending to the Kakao stand-in over loopback.
+"""The receiver under real gunicorn (2 worker processes, the shipped ``kakao_receiver.gunicorn_conf``)
+sending to the Kakao stand-in over loopback.
 
 Also the helpers of the crash and end-to-end tests: ``receiver_project`` writes a ``khp.yml``
 and token file, ``Gunicorn`` runs ``gunicorn 'kakao_receiver.wsgi:app'`` on a free port and can
@@ -47,7 +48,7 @@ def receiver_project(
     """A ``khp.yml`` whose rooms are KakaoWork conversations of the stand-in at ``kakao_url``; its path."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "receiver-token").write_text(TOKEN + "\n", encoding="utf-8")
-    settings = {"attempts": 10, "backoff": 0.2, "max_backoff": "1s", "lease": "6s", "workers": 2}
+    settings = {"backoff": 0.2, "max_backoff": "1s", "lease": "6s", "workers": 2}
     settings.update(delivery or {})
     text = f"""
 store: var/khp.db
@@ -87,6 +88,7 @@ class Gunicorn:
     def start(self, wait: float = 60.0) -> Gunicorn:
         command = [
             str(GUNICORN),
+            "--config=python:kakao_receiver.gunicorn_conf",
             f"--workers={self.workers}",
             f"--bind=127.0.0.1:{self.port}",
             "--graceful-timeout=10",

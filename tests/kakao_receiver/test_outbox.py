@@ -118,11 +118,11 @@ def test_a_worker_whose_lease_was_taken_over_cannot_reschedule_or_fail_the_row(o
     assert slow is not None and fast is not None
 
     assert not outbox.retry_at(slow, NOW + 100, "late")
-    assert outbox.mark_failed(slow, "late") is None
+    assert outbox.mark_dead(slow, "late") is None
     outbox.mark_sent(slow)  # but a send that went through is a send, whoever holds the lease
 
     assert outbox.rows()[0]["state"] == "sent"
-    assert outbox.mark_failed(fast, "too late") is None
+    assert outbox.mark_dead(fast, "too late") is None
 
 
 def test_finished_rows_wait_for_their_history_then_are_pruned(outbox: Outbox, clock: Clock) -> None:
@@ -131,19 +131,19 @@ def test_finished_rows_wait_for_their_history_then_are_pruned(outbox: Outbox, cl
     assert first is not None and second is not None
     outbox.mark_sent(first)
     clock.now += 5
-    outbox.mark_failed(second, "conversation_not_found")
+    outbox.mark_dead(second, "conversation_not_found")
 
     finished = outbox.unrecorded()
     assert [(f.room, f.state, f.finished, f.error, f.body) for f in finished] == [
         ("kakaowork:1", "sent", NOW, "", '{"body":1}'),
-        ("kakaowork:2", "failed", NOW + 5, "conversation_not_found", '{"body":1}'),
+        ("kakaowork:2", "dead", NOW + 5, "conversation_not_found", '{"body":1}'),
     ]
     assert outbox.prune(before=NOW + 100) == 0  # not recorded yet: kept
 
     outbox.mark_recorded([f.rowid for f in finished])
 
     assert outbox.unrecorded() == []
-    assert outbox.counts() == {"pending": 0, "sent": 1, "failed": 1}
+    assert outbox.counts() == {"pending": 0, "sent": 1, "dead": 1, "expired": 0, "failed": 0}
     assert outbox.prune(before=NOW + 1) == 1
     assert outbox.prune(before=NOW + 100) == 1
     assert not outbox.seen("n1")
@@ -155,7 +155,7 @@ def test_counts_and_the_oldest_pending_row(outbox: Outbox, clock: Clock) -> None
     clock.now += 10
     outbox.accept("n2", "khp-critical", "{}", {"kakaowork:1": {}})
 
-    assert outbox.counts() == {"pending": 3, "sent": 0, "failed": 0}
+    assert outbox.counts() == {"pending": 3, "sent": 0, "dead": 0, "expired": 0, "failed": 0}
     assert outbox.oldest_pending() == NOW
 
 

@@ -20,7 +20,10 @@ Paths, all under ``kakao.url``:
 ``POST /hook/<name>``               a JSON webhook (``kakao.webhook_url(name)``), answers ``{"ok": true}``
 =================================== ======================================================
 
-What is checked (a failed check is answered as the service answers it, and noted in ``rejections``):
+What is checked (a failed check is answered as the service answers it, and noted in ``rejections``).
+Lengths are counted as the APIs count characters, in UTF-16 code units: a Hangul syllable is one,
+an emoji outside the Basic Multilingual Plane two. Every URL must be an absolute http(s) URL with
+a host (``evaluator/monitors/zookeeper.py#L17`` is refused):
 
 * KakaoWork: ``Authorization: Bearer <app_key>`` (else 401 ``invalid_authentication``);
   ``Content-Type: application/json`` (the Messages API takes nothing else; else ``invalid_parameter``);
@@ -55,6 +58,7 @@ Switches (``api`` is ``"kakaowork"``, ``"kakaotalk"``, ``"oauth"``, ``"slack"`` 
 * ``rate_limit(api, retry_after=30, times=1)``: 429 with ``Retry-After`` and the service's body
   (KakaoWork ``too_many_requests``; KakaoTalk answers quota errors 400 ``code -10`` without a header).
 * ``fail_next(api, status=500, times=1)``: a server error.
+* ``outage(api, status=500)`` / ``recover(api)``: every request to ``api`` gets that error until recovered.
 * ``error_next(api, code, times=1)``: that error: a KakaoWork code (``"conversation_not_found"``),
   a KakaoTalk code (``-402``) or an OAuth error (``"invalid_grant"``).
 * ``hang(api)`` / ``release()``: requests to ``api`` get no answer until ``release()`` or ``stop()``.
@@ -171,6 +175,7 @@ class KakaoStandIn:
         self.rejections: list[tuple[str, str]] = []
         self._faults: dict[str, list[tuple[str, Any]]] = {api: [] for api in APIS}
         self._hanging: set[str] = set()
+        self._outages: dict[str, int] = {}
         self._serial = itertools.count(2)
         self._lock = threading.RLock()
         self._stopped = threading.Event()
@@ -242,6 +247,14 @@ class KakaoStandIn:
     def error_next(self, api: str, code: str | int, times: int = 1) -> None:
         self._queue(api, ("error", code), times)
 
+    def outage(self, api: str, status: int = 500) -> None:
+        with self._lock:
+            self._outages[self._api(api)] = status
+
+    def recover(self, api: str) -> None:
+        with self._lock:
+            self._outages.pop(self._api(api), None)
+
     def hang(self, api: str) -> None:
         with self._lock:
             self._hanging.add(self._api(api))
@@ -281,6 +294,8 @@ class KakaoStandIn:
             raise _Hung()
         with self._lock:
             fault = self._faults[api].pop(0) if self._faults[api] else None
+            if fault is None and api in self._outages:
+                fault = ("status", self._outages[api])
         try:
             if method != "POST":
                 raise _Invalid(f"{method} {path}: only POST is served", _Answer(405, {"error": "method not allowed"}))
@@ -371,8 +386,8 @@ class KakaoStandIn:
         text = data.get("text")
         if not isinstance(text, str) or not text:
             raise self._kw_invalid("invalid_parameter", "text is required")
-        if len(text) > self.text_limit:
-            raise self._kw_invalid("text_too_long", f"text has {len(text)} characters, at most {self.text_limit}")
+        if utf16(text) > self.text_limit:
+            raise self._kw_invalid("text_too_long", f"text has {utf16(text)} characters, at most {self.text_limit}")
         blocks = data.get("blocks", [])
         problem = block_kit_problem(blocks, self.max_blocks)
         if problem:
@@ -595,9 +610,14 @@ def _length(block: Mapping[str, Any], key: str, limit: int, where: str) -> str |
     value = block.get(key)
     if not isinstance(value, str) or not value:
         return f"{where}.{key} must be a non-empty string"
-    if len(value) > limit:
-        return f"{where}.{key} has {len(value)} characters, at most {limit}"
+    if utf16(value) > limit:
+        return f"{where}.{key} has {utf16(value)} characters, at most {limit}"
     return None
+
+
+def utf16(text: str) -> int:
+    """Characters as the APIs count them: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _one_of(block: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: str) -> str | None:
@@ -606,10 +626,17 @@ def _one_of(block: Mapping[str, Any], key: str, allowed: tuple[str, ...], where:
     return None
 
 
-def _url(block: Mapping[str, Any], key: str, where: str) -> str | None:
+def _url(block: Mapping[str, Any], key: str, where: str, limit: int = 1000) -> str | None:
     value = block.get(key)
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+    try:
+        parts = urllib.parse.urlsplit(value) if isinstance(value, str) else None
+        host = parts.hostname if parts else None
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
         return f"{where}.{key} must be an http(s) URL, got {value!r}"
+    if utf16(value) > limit:
+        return f"{where}.{key} has {utf16(value)} characters, at most {limit}"
     return None
 
 
@@ -625,6 +652,10 @@ def text_template_problem(template: Any) -> str | None:
     link = template.get("link")
     if not isinstance(link, dict) or not all(isinstance(v, str) for v in link.values()):
         return "template_object.link must be an object of strings"
+    for key in link:
+        problem = _url(link, key, "template_object.link")
+        if problem:
+            return problem
     if "button_title" in template and not isinstance(template["button_title"], str):
         return "template_object.button_title must be a string"
     buttons = template.get("buttons", [])
@@ -662,7 +693,7 @@ def _slack_buttons(elements: Any, where: str) -> str | None:
         return f"{where}.elements must hold 1 to 25 elements"
     for index, button in enumerate(elements):
         inner = f"{where}.elements[{index}]"
-        problem = _length(button.get("text", {}), "text", 75, f"{inner}.text") or _url(button, "url", inner)
+        problem = _length(button.get("text", {}), "text", 75, f"{inner}.text") or _url(button, "url", inner, 3000)
         if problem:
             return problem
     return None

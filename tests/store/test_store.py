@@ -182,7 +182,7 @@ def test_the_store_creates_its_directory(tmp_path: Path) -> None:
 
 def test_a_store_that_cannot_be_created_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a directory")
-    with pytest.raises(StoreError, match="cannot create the directory of the store"):
+    with pytest.raises(StoreError, match="cannot create the store"):
         Store(tmp_path / "file" / "khp.db")
 
 

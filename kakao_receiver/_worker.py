@@ -1,0 +1,241 @@
+"""The receiver's gunicorn worker: threads that never wait on a slow or hostile client.
+
+gunicorn's threaded worker (``gthread``) hands a connection to a thread as soon as its first
+bytes arrive, and the thread then blocks until the whole request is read: a hundred clients
+that send their headers and stall hold every thread, and ``/healthz`` and Alertmanager wait.
+``ReceiverWorker`` reads each request in the worker's event loop instead, without blocking,
+and hands it to a thread only once it is whole, so threads only ever run the app:
+
+* a request must arrive whole within ``REQUEST_TIMEOUT`` (10 s), else it is answered 408 and
+  closed; a connection that sends nothing is closed after that time;
+* headers over ``HEAD_LIMIT`` are answered 431; a body announced or sent (chunked) over the
+  receiver's ``MAX_BODY`` is answered 413 as soon as that is known, never read further;
+* all the bytes held for requests still arriving stay under ``BUFFER_BUDGET`` per process
+  (beyond it: 503, which Alertmanager retries).
+
+Run it with ``gunicorn -c python:kakao_receiver.gunicorn_conf 'kakao_receiver.wsgi:app'``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import selectors
+import socket
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+REQUEST_TIMEOUT = 10.0
+HEAD_LIMIT = 64 * 1024
+BUFFER_BUDGET = 64 * 1024 * 1024
+READ_SIZE = 256 * 1024
+_REASONS = {408: "Request Timeout", 413: "Content Too Large", 431: "Request Header Fields Too Large",
+            503: "Service Unavailable"}  # fmt: skip
+MORE = "more"
+READY = "ready"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str
+
+
+def request_state(data: bytes | bytearray, limit: int, head_limit: int = HEAD_LIMIT) -> str | Refusal:
+    """Whether ``data`` holds a whole HTTP/1.x request (``READY``), needs ``MORE``, or is refused.
+
+    Only what decides "whole" is read here (the end of the headers, ``Content-Length``, the
+    chunked framing); anything malformed is ``READY`` so that gunicorn's parser answers it.
+    """
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return Refusal(431, f"request headers over {head_limit} bytes") if len(data) > head_limit else MORE
+    if end > head_limit:
+        return Refusal(431, f"request headers over {head_limit} bytes")
+    length, chunked, expect = None, False, False
+    for line in bytes(data[:end]).split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = value.strip()
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+        elif name == b"expect":
+            expect = value.strip().lower() == b"100-continue"
+    start = end + 4
+    if chunked:
+        return _chunked(data, start, limit)
+    if length is None:
+        return READY
+    try:
+        size = int(length)
+    except ValueError:
+        return READY
+    if size > limit:
+        return Refusal(413, f"body of {size} bytes is over the limit of {limit}")
+    if len(data) - start >= size:
+        return READY
+    return "expect" if expect and len(data) == start else MORE
+
+
+def _chunked(data: bytes | bytearray, position: int, limit: int) -> str | Refusal:
+    total = 0
+    while True:
+        eol = data.find(b"\r\n", position)
+        if eol < 0:
+            return MORE if len(data) - position < 1024 else READY
+        try:
+            size = int(bytes(data[position:eol]).split(b";")[0].strip(), 16)
+        except ValueError:
+            return READY
+        position = eol + 2
+        if size == 0:
+            if data[position : position + 2] == b"\r\n" or data.find(b"\r\n\r\n", position - 2) >= 0:
+                return READY
+            return MORE
+        total += size
+        if total > limit:
+            return Refusal(413, f"chunked body over the limit of {limit} bytes")
+        if len(data) < position + size + 2:
+            return MORE
+        position += size + 2
+
+
+class _Conn(TConn):
+    """A connection whose request is read by the event loop; the thread gets it whole."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.pending = bytearray()
+        self.deadline = 0.0
+        self.continued = False
+
+    def init(self) -> None:
+        super().init()
+        if self.pending:
+            self.parser.unreader.unread(bytes(self.pending))
+            self.pending = bytearray()
+        # whatever the thread still reads from the socket (a pipelined request) is bounded too
+        self.sock.settimeout(max(0.5, self.deadline - time.monotonic()))
+
+
+class ReceiverWorker(ThreadWorker):
+    """gunicorn's threaded worker, reading requests in its event loop (see the module's docstring)."""
+
+    request_timeout = REQUEST_TIMEOUT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from ._app import MAX_BODY
+
+        self.body_limit = MAX_BODY
+        self._reading: dict[_Conn, None] = {}
+        self._buffered = 0
+
+    def accept(self, listener: socket.socket) -> None:
+        try:
+            client, address = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        self._read_request(_Conn(self.cfg, client, address, listener.getsockname()))
+
+    def on_client_socket_readable(self, conn: TConn, client: socket.socket) -> None:
+        """A kept-alive connection has a new request: read it like a new one."""
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        assert isinstance(conn, _Conn)
+        self._read_request(conn)
+        self._readable(conn)
+
+    def murder_pending(self) -> None:
+        super().murder_pending()
+        now = time.monotonic()
+        for conn in [c for c in self._reading if c.deadline <= now]:
+            if conn.pending:
+                self._refuse(conn, 408, f"the request did not arrive whole within {self.request_timeout:g}s")
+            else:
+                self._close(conn)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _read_request(self, conn: _Conn) -> None:
+        conn.pending = bytearray()
+        conn.continued = False
+        conn.deadline = time.monotonic() + self.request_timeout
+        conn.sock.setblocking(False)
+        self._reading[conn] = None
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+
+    def _on_readable(self, conn: _Conn, _client: object) -> None:
+        self._readable(conn)
+
+    def _readable(self, conn: _Conn) -> None:
+        if conn not in self._reading:
+            return
+        try:
+            data = conn.sock.recv(READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._close(conn)
+            return
+        if not data:
+            self._close(conn)
+            return
+        conn.pending += data
+        self._buffered += len(data)
+        state = request_state(conn.pending, self.body_limit)
+        if isinstance(state, Refusal):
+            self._refuse(conn, state.status, state.reason)
+        elif state == READY:
+            self._stop_reading(conn)
+            conn.data_ready = True
+            self.enqueue_req(conn)
+        elif self._buffered > BUFFER_BUDGET:
+            self._refuse(conn, 503, "too many requests are arriving at once; retry")
+        elif state == "expect" and not conn.continued:
+            conn.continued = True
+            _send(conn.sock, b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def _stop_reading(self, conn: _Conn) -> None:
+        if self._reading.pop(conn, False) is None:
+            self._buffered -= len(conn.pending)
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(conn.sock)
+
+    def _close(self, conn: _Conn) -> None:
+        self._stop_reading(conn)
+        self.nr_conns -= 1
+        conn.close()
+
+    def _refuse(self, conn: _Conn, status: int, reason: str) -> None:
+        body = json.dumps({"error": reason}).encode()
+        head = (
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+            + ("Retry-After: 5\r\n" if status == 503 else "")
+            + "\r\n"
+        )
+        self.log.warning("refused a request from %s: %d %s", _peer(conn.client), status, reason)
+        _send(conn.sock, head.encode() + body)
+        self._close(conn)
+
+
+def _send(sock: socket.socket, data: bytes) -> None:
+    """Best effort, without blocking: the client is being refused or told to go on."""
+    with contextlib.suppress(OSError):
+        sock.send(data)
+
+
+def _peer(client: Any) -> str:
+    if isinstance(client, tuple) and len(client) >= 2:
+        return f"{client[0]}:{client[1]}"
+    return str(client)
