@@ -12,7 +12,7 @@ from khp.configuration import Config, ConfigError, monitor_defaults
 
 from ._commands import help_of
 from ._common import UsageError, optional_config, plural
-from ._parsing import EpilogFormatter
+from ._parsing import EpilogFormatter, one_line
 
 EPILOG = """Each monitor file is loaded (imports, threshold declarations, every threshold key it uses is
 defined), read (no check name emitted twice, no query emitted without a comparison) and run once
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, config: Config | None) -> int:
     result = lint(files, effective, run=not args.no_run)
     findings.extend(str(finding) for finding in result.findings)
     for line in findings:
-        print(line)
+        print(one_line(line))
     about = f"{plural(len(result.monitors), 'monitor')} in {plural(len(files), 'file')}"
     if config is not None:
         about += f" with {config.file}"

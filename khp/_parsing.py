@@ -45,3 +45,8 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: a newline, tab or other control character is shown escaped."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

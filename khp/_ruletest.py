@@ -14,7 +14,7 @@ from khp.store import StoreError
 
 from ._commands import help_of
 from ._common import UsageError, plural
-from ._parsing import EpilogFormatter
+from ._parsing import EpilogFormatter, one_line
 
 EPILOG = """A test file gives series of metrics, log lines and process states sample by sample, and the
 problems expected at given times (README: "Rule tests"). Each test runs on a fresh embedded store
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, config: Config | None) -> int:
             try:
                 outcomes = run_rule_file(read_rule_file(file))
             except (ConfigError, EvaluatorError, StoreError, OSError) as exc:
-                print(f"{file}: cannot run it: {exc}", file=out)
+                print(one_line(f"{file}: cannot run it: {exc}"), file=out)
                 unreadable += 1
                 continue
             evaluations += len(outcomes)

@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Iterable, Sequence
 
 from ._commands import COMMANDS
-from ._parsing import Parser
+from ._parsing import Parser, one_line
 
 _CONFIG_HELP = "path of khp.yml (default: $KHP_CONFIG, else ./khp.yml)"
 EXIT_USAGE = 2  # a bad argument, file, line, configuration or store: the message says which
@@ -82,7 +82,7 @@ def _one_line(exc: BaseException) -> str:
     text = str(exc)
     if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
         text = f"{exc.filename}: {exc.strerror}"
-    return text.replace("\n", " ") or type(exc).__name__
+    return one_line(text) or type(exc).__name__
 
 
 def _command_in(argv: Sequence[str]) -> str | None:
