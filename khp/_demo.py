@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evaluator import Evaluator, discover_monitors
+from evaluator import Evaluator, load_monitors
 from khp.configuration import Config, StoreConfig, format_duration, format_time
 from khp.simulator import Fleet, simulate
 from khp.sources import open_sources
@@ -134,7 +134,7 @@ def demo(
         f" {tick:g}s. Ctrl-C stops."
     )
     simulate(store, fleet, now - config.evaluation.window, now, step)
-    monitors = discover_monitors(config)
+    monitors = load_monitors(config)  # one that cannot load is reported, the others run
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
