@@ -17,7 +17,16 @@ Rule authors import ``Monitor``::
 """
 
 from ._changes import Changes, diff_problems
-from ._discovery import BUNDLED_DIR, check_thresholds, discover_monitors, select, threshold_keys
+from ._discovery import (
+    BUNDLED_DIR,
+    check_thresholds,
+    discover_monitors,
+    is_broken,
+    load_error,
+    load_monitors,
+    select,
+    threshold_keys,
+)
 from ._errors import DslError, EvaluatorError, MonitorLoadError, ThresholdError
 from ._evaluator import (
     MONITOR_FAILED,
@@ -28,6 +37,7 @@ from ._evaluator import (
     Evaluator,
     MonitorRecord,
 )
+from ._lint import Finding, LintResult, lint
 from ._monitor import Monitor
 from ._problem import SEVERITIES, Problem
 from ._thresholds import Thresholds
@@ -46,6 +56,8 @@ __all__ = [
     "Element",
     "Evaluator",
     "EvaluatorError",
+    "Finding",
+    "LintResult",
     "Monitor",
     "MonitorLoadError",
     "MonitorRecord",
@@ -56,6 +68,10 @@ __all__ = [
     "check_thresholds",
     "diff_problems",
     "discover_monitors",
+    "is_broken",
+    "lint",
+    "load_error",
+    "load_monitors",
     "select",
     "threshold_keys",
 ]

@@ -10,7 +10,20 @@ from __future__ import annotations
 
 
 class EvaluatorError(Exception):
-    """Base of the evaluator's errors."""
+    """Base of the evaluator's errors.
+
+    ``where`` is the (file, line) of the rule author's code it is about, when the traceback
+    cannot tell (a module that did not import, an ``emit`` resolved after ``run`` returned);
+    ``detail`` is a traceback worth showing with ``--verbose``.
+    """
+
+    where: tuple[str, int] | None = None
+    detail: str = ""
+
+    def __init__(self, *args: object, where: tuple[str, int] | None = None) -> None:
+        super().__init__(*args)
+        if where is not None:
+            self.where = where
 
 
 class MonitorLoadError(EvaluatorError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ from khp.configuration import Config
 from khp.sources import SourceError, Sources
 
 from ._context import EvaluationContext
+from ._errors import MonitorLoadError
+from ._failure import failure_location, failure_message, failure_traceback
 from ._monitor import Monitor
 from ._problem import Problem
 from ._queries import CycleQueries, QueryStats
@@ -34,6 +35,7 @@ class MonitorRecord:
     problems: int = 0
     queries: int = 0
     error: str = ""
+    traceback: str = ""  # for --verbose and khp run's log; not kept in the cycle record
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -187,9 +189,16 @@ class Evaluator:
                 record.monitors[name] = MonitorRecord(name, "ok", seconds, len(found), asked)
             else:
                 check = SOURCE_UNAVAILABLE if isinstance(error, SourceError) else MONITOR_FAILED
-                message = f"{type(error).__name__}: {error}"
-                record.monitors[name] = MonitorRecord(name, "failed", seconds, 0, asked, message)
-                problems.append(self._failure(monitor, check, message))
+                file, line = failure_location(monitor, error)
+                message = failure_message(error, file, line, located=check == MONITOR_FAILED)
+                record.monitors[name] = MonitorRecord(
+                    name, "failed", seconds, 0, asked, message, traceback=failure_traceback(error)
+                )
+                # A monitor that could not even be loaded watches nothing at all: that is critical.
+                critical = isinstance(error, MonitorLoadError)
+                # The link leads to the line that raised; a source's failure is the source's, not a line's.
+                where = (file, line) if check == MONITOR_FAILED else None
+                problems.append(self._failure(monitor, check, message, where, critical))
         record.seconds = time.perf_counter() - started
         return CycleResult(sorted(problems, key=_order), record)
 
@@ -202,13 +211,19 @@ class Evaluator:
             instance.run()
             found = instance.problems()
         except BaseException as exc:  # a monitor's bug must not stop the cycle
-            exc.__khp_traceback__ = traceback.format_exc()  # type: ignore[attr-defined]
             done.put((monitor.monitor_name(), time.perf_counter() - began, None, exc, counting.count))
             return
         done.put((monitor.monitor_name(), time.perf_counter() - began, found, None, counting.count))
 
-    def _failure(self, monitor: type[Monitor], check: str, message: str) -> Problem:
-        severity = "critical" if check == SOURCE_UNAVAILABLE else "warning"
+    def _failure(
+        self,
+        monitor: type[Monitor],
+        check: str,
+        message: str,
+        where: tuple[str, int] | None = None,
+        critical: bool = False,
+    ) -> Problem:
+        severity = "critical" if check == SOURCE_UNAVAILABLE or critical else "warning"
         return Problem(
             check=check,
             monitor=monitor.monitor_name(),
@@ -219,23 +234,21 @@ class Evaluator:
             compare=None,
             threshold=None,
             description=message,
-            source=_source_of(monitor, self.config),
+            source=_source_of(monitor, self.config, where),
             service="khp",
             pending=0.0,
         )
 
 
-def _source_of(monitor: type[Monitor], config: Config) -> str:
+def _source_of(monitor: type[Monitor], config: Config, where: tuple[str, int] | None = None) -> str:
     import inspect
 
-    from ._monitor import _relative
-
-    try:
-        file = inspect.getsourcefile(monitor) or ""
-        line = inspect.getsourcelines(monitor)[1]
-    except (OSError, TypeError):
-        return monitor.__module__
-    return config.links.source.format(path=_relative(file, config.file), line=line)
+    if where is None:
+        try:
+            where = (inspect.getsourcefile(monitor) or "", inspect.getsourcelines(monitor)[1])
+        except (OSError, TypeError):
+            return monitor.__module__
+    return config.links.link(where[0], where[1], config.file)
 
 
 def _order(problem: Problem) -> tuple:

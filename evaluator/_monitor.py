@@ -7,7 +7,6 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 from khp.configuration import parse_duration
@@ -19,8 +18,6 @@ from ._errors import DslError
 from ._problem import Problem
 from ._thresholds import Thresholds
 from ._vector import Element, Vector
-
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -66,6 +63,7 @@ class Monitor(abc.ABC):
     def __init__(self, context: EvaluationContext) -> None:
         self.context = context
         self._emits: list[_Emit] = []
+        self._checks: dict[str, int] = {}  # check name -> line of its emit: one emit per check
 
     @abc.abstractmethod
     def run(self) -> None:
@@ -305,18 +303,26 @@ class Monitor(abc.ABC):
                 raise DslError(
                     f"emit({name!r}): {severity}= takes a vector (a comparison), got {type(vector).__name__}"
                 )
-        for severity, vector in levels:
-            self._emits.append(
-                _Emit(name, severity, vector, description, wait, caller.f_code.co_filename, caller.f_lineno)
+        file, line = caller.f_code.co_filename, caller.f_lineno
+        if name in self._checks:
+            raise DslError(
+                f"emit({name!r}) at line {line}: check {name!r} was already emitted at line {self._checks[name]};"
+                " give each emit its own check name, or join the vectors first (a | b)",
+                where=(file, line),
             )
+        self._checks[name] = line
+        for severity, vector in levels:
+            self._emits.append(_Emit(name, severity, vector, description, wait, file, line))
 
     def problems(self) -> list[Problem]:
         """The problems emitted so far, resolving their vectors (this waits for the queries)."""
         config = self.context.config
         found: dict[tuple, Problem] = {}
         for emit in self._emits:
-            source = config.links.source.format(path=_relative(emit.file, config.file), line=emit.line)
+            source = config.links.link(emit.file, emit.line, config.file)
             for element in emit.vector:
+                if element.compare is None:
+                    raise _uncompared(emit)
                 description = emit.description
                 if element.detail:
                     description = f"{description} ({element.detail})" if description else element.detail
@@ -380,15 +386,11 @@ def _seconds(value: str | float, what: str) -> float:
         raise DslError(f"{what}: {exc}") from None
 
 
-def _relative(file: str, config_file: str = "") -> str:
-    """``file`` relative to the project (bundled monitors) or to khp.yml's directory, else absolute."""
-    path = Path(file).resolve()
-    roots = [_PROJECT_ROOT]
-    if config_file:
-        roots.append(Path(config_file).resolve().parent)
-    for root in roots:
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
+def _uncompared(emit: _Emit) -> DslError:
+    """``emit`` of a vector that was never compared would make every element a problem."""
+    return DslError(
+        f"emit({emit.check!r}) at line {emit.line}: {emit.severity}= got {emit.vector.label or 'a vector'}, which"
+        f" carries no comparison, so every element would be a problem; compare it with a threshold,"
+        f" e.g. {emit.severity}=value > self.{emit.severity[0]}('key')",
+        where=(emit.file, emit.line),
+    )

@@ -16,11 +16,17 @@ Example (a plain pytest function)::
 
 The rows go into a real embedded store in a temporary directory; the monitor runs through
 the same context, sources and query pool as in production.
+
+A monitor kept outside this repository (a rules repository of its own) is loaded by its file,
+so a plain ``pytest`` finds it whatever the current directory and ``sys.path``::
+
+    DiskMonitor = monitor_from("../monitors/disk.py")   # relative to this test file
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +41,8 @@ from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, Source
 from khp.store import Store
 
 from ._context import EvaluationContext, RolePath
-from ._discovery import check_thresholds
+from ._discovery import check_thresholds, import_monitor_file, monitors_in_module
+from ._errors import MonitorLoadError
 from ._monitor import Monitor
 from ._problem import Problem
 from ._queries import CycleQueries
@@ -153,6 +160,28 @@ def build_config(
     return dataclasses.replace(base, thresholds=merged, clusters=built, evaluation=evaluation)
 
 
+def monitor_from(path: str | Path, name: str | None = None) -> type[Monitor]:
+    """The monitor defined in the file ``path``; ``name`` picks one when the file defines several.
+
+    A relative ``path`` is taken from the directory of the calling file (the test), so the
+    test runs the same under ``pytest``, ``python -m pytest`` or from any directory. The module
+    is imported as the evaluator imports a monitor directory (a helper beside it can be imported
+    with ``from ._helpers import x``); a module that cannot be imported raises ``MonitorLoadError``.
+    """
+    file = Path(path)
+    if not file.is_absolute():
+        file = Path(sys._getframe(1).f_code.co_filename).resolve().parent / file
+    if not file.is_file():
+        raise MonitorLoadError(f"{file}: no such monitor file", where=(str(file), 1))
+    found = monitors_in_module(import_monitor_file(file.resolve()))
+    chosen = [m for m in found if name is None or m.monitor_name() == name]
+    if len(chosen) != 1:
+        names = ", ".join(m.monitor_name() for m in found) or "none"
+        wanted = f"a monitor named {name!r}" if name else "exactly one monitor"
+        raise MonitorLoadError(f"{file} does not define {wanted}; it defines: {names}", where=(str(file), 1))
+    return chosen[0]
+
+
 def run_monitor(
     monitor: type[Monitor],
     rows: Iterable[Row | MetricRow | LogRow | ProcessState] = (),
@@ -194,4 +223,14 @@ def run_monitor(
     return sorted(problems, key=lambda p: (p.check, p.cluster or "", p.host or "", p.severity))
 
 
-__all__ = ["DEFAULT_AT", "ClusterSetup", "Row", "build_config", "log", "metric", "process", "run_monitor"]
+__all__ = [
+    "DEFAULT_AT",
+    "ClusterSetup",
+    "Row",
+    "build_config",
+    "log",
+    "metric",
+    "monitor_from",
+    "process",
+    "run_monitor",
+]

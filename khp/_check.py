@@ -3,44 +3,75 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from evaluator import CycleResult, Evaluator, MonitorLoadError, Problem, check_thresholds
 from khp.configuration import Config, LiveConfig, format_time
 from khp.store import CycleLog
 
 from ._commands import help_of
-from ._common import Runtime, check_clusters, eprint, runtime, time_option
+from ._common import Runtime, check_clusters, eprint, plural, runtime, time_option, whole_option
+from ._parsing import EpilogFormatter
 
 PRUNE_EVERY = 3600.0
+
+# khp check's exit statuses, in the spirit of monitoring plugins (0 OK, ..., 3 UNKNOWN); 2 is the
+# whole command line's "could not even start" status.
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+CHECK_EPILOG = """exit status:
+  0  no problems
+  1  problems found (warning or critical)
+  2  usage or configuration error: bad option, khp.yml, cluster file or store; nothing was evaluated
+  3  a monitor failed, timed out or could not be loaded, or a source was unavailable: the result is
+     incomplete (this wins over 1)
+
+With --json, standard output is only the JSON array; anything a monitor prints goes to standard error."""
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register ``check`` and ``run`` on the ``khp`` subcommands."""
-    check = sub.add_parser("check", parents=[common], help=help_of("check"))
-    check.add_argument("--at", help="evaluate as of this time (ISO-8601, epoch seconds, now-1h)")
-    check.add_argument("--monitor", action="append", default=[], help="only this monitor (repeatable)")
-    check.add_argument("--cluster", action="append", default=[], help="only this cluster (repeatable)")
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help=help_of("check"),
+        epilog=CHECK_EPILOG,
+        formatter_class=EpilogFormatter,
+    )
+    check.add_argument("--at", help="evaluate as of this time (ISO-8601, epoch seconds, now-1h; default: now)")
+    check.add_argument("--monitor", action="append", default=[], help="only this monitor (repeatable; default: all)")
+    check.add_argument("--cluster", action="append", default=[], help="only this cluster (repeatable; default: all)")
     check.add_argument("--json", action="store_true", help="print the problems as a JSON array")
+    check.add_argument(
+        "--verbose", "-v", action="store_true", help="print the traceback of every monitor that failed (stderr)"
+    )
 
     run = sub.add_parser("run", parents=[common], help=help_of("run"))
-    run.add_argument("--monitor", action="append", default=[])
-    run.add_argument("--cluster", action="append", default=[])
-    run.add_argument("--cycles", type=int, help="stop after this many cycles")
+    run.add_argument("--monitor", action="append", default=[], help="only this monitor (repeatable; default: all)")
+    run.add_argument("--cluster", action="append", default=[], help="only this cluster (repeatable; default: all)")
+    run.add_argument("--cycles", type=whole_option(1), help="stop after this many cycles (default: run until stopped)")
 
 
 def run_command(args: argparse.Namespace, config: Config) -> int:
     """Carry out a parsed ``check`` or ``run``."""
-    rt = runtime(config, args.monitor)
+    at = time_option(args.at) if args.command == "check" else None
+    rt = runtime(config, args.monitor, existing_store=args.command == "check")
     clusters = check_clusters(config, args.cluster)
-    if args.command == "check":
-        return check(rt, time_option(args.at), clusters, args.json)
-    return run(rt, clusters, args.cycles)
+    # Only khp's own output goes to standard output: a print() in a monitor goes to stderr.
+    out = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        if args.command == "check":
+            return check(rt, at, clusters, args.json, verbose=args.verbose, out=out)
+        return run(rt, clusters, args.cycles, output=lambda line: print(line, file=out, flush=True))
 
 
 def summary(result: CycleResult) -> str:
@@ -50,24 +81,61 @@ def summary(result: CycleResult) -> str:
     queries = record.queries
     failed = f", failed: {', '.join(record.failed)}" if record.failed else ""
     return (
-        f"{len(result.problems)} problems ({critical} critical, {len(result.problems) - critical} warning) from"
-        f" {len(record.monitors)} monitors at {format_time(record.at)} in {record.seconds:.2f}s;"
-        f" {queries.executed} queries ({queries.requested - queries.executed} shared),"
+        f"{plural(len(result.problems), 'problem')} ({critical} critical, {len(result.problems) - critical} warning)"
+        f" from {plural(len(record.monitors), 'monitor')} at {format_time(record.at)} in {record.seconds:.2f}s;"
+        f" {plural(queries.executed, 'query', 'queries')} ({queries.requested - queries.executed} shared),"
         f" peak {queries.peak_in_flight} in flight{failed}"
     )
 
 
-def check(rt: Runtime, at: float | None, clusters: tuple[str, ...] | None, as_json: bool) -> int:
+def exit_status(result: CycleResult) -> int:
+    """``khp check``'s exit status for a cycle (see ``CHECK_EPILOG``)."""
+    if result.failed_monitors:
+        return EXIT_INCOMPLETE
+    return EXIT_PROBLEMS if result.problems else EXIT_OK
+
+
+def check(
+    rt: Runtime,
+    at: float | None,
+    clusters: tuple[str, ...] | None,
+    as_json: bool,
+    verbose: bool = False,
+    out: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    log = CycleLog(rt.config.store.path)
+    log.check_writable()  # refuse before evaluating, not after
     with rt.evaluator() as evaluator:
         result = evaluator.cycle(at=at, clusters=clusters)
-    CycleLog(rt.config.store.path).append(result.record.as_dict())
+    log.append(result.record.as_dict())
     if as_json:
-        print(json.dumps([p.to_dict() for p in result.problems], indent=2, ensure_ascii=False))
+        print(json.dumps([p.to_dict() for p in result.problems], indent=2, ensure_ascii=False), file=out)
     else:
         for problem in result.problems:
-            print(problem.summary())
+            print(problem.summary(), file=out)
+    if verbose:
+        for line in failure_tracebacks(result):
+            eprint(line)
     eprint(summary(result))
-    return 0
+    return exit_status(result)
+
+
+def failure_tracebacks(result: CycleResult, seen: dict[str, str] | None = None) -> list[str]:
+    """The traceback of each monitor that failed, each once while its error stays the same (``seen``)."""
+    lines = []
+    for name, record in sorted(result.record.monitors.items()):
+        if record.status != "failed" or not record.traceback:
+            continue
+        if seen is not None:
+            if seen.get(name) == record.error:
+                continue
+            seen[name] = record.error
+        lines.append(f"{name} failed: {record.error}\n{record.traceback.rstrip()}")
+    if seen is not None:
+        for name in [n for n in seen if n not in result.failed_monitors]:
+            del seen[name]  # healed: its next failure is printed again
+    return lines
 
 
 def transition_lines(new: list[Problem], resolved: list[Problem]) -> list[str]:
@@ -91,11 +159,15 @@ def run(
     last_prune = 0.0
     done = 0
     live = LiveConfig(rt.config)
+    failing: dict[str, str] = {}
     with Pipeline(rt.config, output, clusters=clusters) as pipeline, rt.evaluator() as evaluator:
         while not stop.is_set():
             started = clock()
             evaluator.config = _reloaded(live, evaluator)
-            pipeline.after_cycle(evaluator.cycle(clusters=clusters))
+            result = evaluator.cycle(clusters=clusters)
+            for text in failure_tracebacks(result, failing):  # the log carries each failure's traceback once
+                eprint(text)
+            pipeline.after_cycle(result)
             if rt.store is not None and started - last_prune >= PRUNE_EVERY:
                 cutoff = started - rt.config.store.retention
                 rt.store.prune(cutoff)

@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("khp._demo:run_command", "simulated fleet + evaluator loop on the embedded store"),
     "repl": ("khp._repl:run_command", "the monitor DSL at a Python prompt"),
     "monitors": ("khp._monitors:run", "list the monitors, their checks' thresholds and where they live"),
+    "lint": ("khp._lint:run", "check monitor files and the configuration (for a rules repository's CI)"),
+    "test": ("khp._ruletest:run", "run rule test files: given series, expected problems at given times"),
     "alertmanager-config": (
         "khp._routing:run",
         "render alertmanager.yml (routes, inhibition, receivers) from khp.yml and the cluster files",

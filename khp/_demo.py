@@ -12,14 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evaluator import Evaluator, discover_monitors
+from evaluator import Evaluator, load_monitors
 from khp.configuration import Config, StoreConfig, format_duration, format_time
 from khp.simulator import Fleet, simulate
 from khp.sources import open_sources
 from khp.store import Store
 
 from ._commands import help_of
-from ._common import UsageError, duration_option, eprint, time_option
+from ._common import UsageError, eprint, plural, rate_option, step_option, time_option, whole_option
 from ._demo_stack import DemoAlertmanager, DemoReceiver, alertmanager_binary, demo_config
 from ._pipeline import Pipeline
 
@@ -27,19 +27,25 @@ from ._pipeline import Pipeline
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register ``simulate`` and ``demo`` on the ``khp`` subcommands."""
     sim = sub.add_parser("simulate", parents=[common], help=help_of("simulate"))
-    sim.add_argument("--clusters", type=int, default=20, help="number of clusters, up to 1000 (default 20)")
-    sim.add_argument("--seed", type=int, default=1)
-    sim.add_argument("--fault-rate", type=float, default=1.0, help="1.0 = the usual number of faults")
-    sim.add_argument("--minutes", type=int, default=60, help="how much history, ending now (default 60)")
-    sim.add_argument("--until", help="end of the simulated history (default now)")
-    sim.add_argument("--step", type=duration_option, default=60.0, help="time between samples (default 1m)")
+    sim.add_argument("--clusters", type=whole_option(1, 1000), default=20, help="number of clusters, 1 to 1000")
+    sim.add_argument("--seed", type=whole_option(0), default=1, help="which faults happen, and the noise")
+    sim.add_argument(
+        "--fault-rate", type=rate_option, default=1.0, help="0 = none, 1.0 = about 0.6 faults per cluster per hour"
+    )
+    sim.add_argument(
+        "--minutes", type=whole_option(1, 60 * 24 * 366), default=60, help="how many minutes of history, up to a year"
+    )
+    sim.add_argument("--until", help="end of the simulated history: ISO-8601, epoch seconds, now-1h (default: now)")
+    sim.add_argument("--step", type=step_option, default="1m", help="time between samples")
 
     demo = sub.add_parser("demo", parents=[common], help=help_of("demo"))
-    demo.add_argument("--clusters", type=int, default=12)
-    demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--fault-rate", type=float, default=3.0, help="more faults than usual, to have something to see")
-    demo.add_argument("--tick", type=float, default=2.0, help="real seconds per simulated minute (default 2)")
-    demo.add_argument("--cycles", type=int, help="stop after this many cycles")
+    demo.add_argument("--clusters", type=whole_option(1, 1000), default=12, help="number of clusters, 1 to 1000")
+    demo.add_argument("--seed", type=whole_option(0), default=7, help="which faults happen, and the noise")
+    demo.add_argument(
+        "--fault-rate", type=rate_option, default=3.0, help="more faults than usual, to have something to see"
+    )
+    demo.add_argument("--tick", type=rate_option, default=2.0, help="real seconds per simulated minute")
+    demo.add_argument("--cycles", type=whole_option(1), help="stop after this many cycles (default: run until stopped)")
     demo.add_argument("--store", default="var/demo.db", help="the demo's own store file (recreated)")
     demo.add_argument("--no-alertmanager", action="store_true", help="do not start Alertmanager beside the demo")
 
@@ -47,13 +53,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 def run_command(args: argparse.Namespace, config: Config) -> int:
     """Carry out a parsed ``simulate`` or ``demo``."""
     if args.command == "simulate":
-        if not 1 <= args.clusters <= 1000:
-            raise UsageError("--clusters: between 1 and 1000")
         end = time_option(args.until, "--until") or time.time()
         end = (end // args.step) * args.step
-        return simulate_command(
-            config, args.clusters, args.seed, args.fault_rate, end - args.minutes * 60, end, args.step
-        )
+        start = end - args.minutes * 60
+        if start < 0:
+            raise UsageError(f"--minutes: {args.minutes} minutes before --until is before 1970")
+        return simulate_command(config, args.clusters, args.seed, args.fault_rate, start, end, args.step)
     return demo(
         config,
         args.clusters,
@@ -85,7 +90,7 @@ def simulate_command(
         f" {format_duration(step)} into {config.store.path} in {elapsed:.1f}s: {result}"
     )
     faults = fleet.faults_between(start, end)
-    print(f"{len(faults)} faults planted (seed {seed}):")
+    print(f"{plural(len(faults), 'fault')} planted (seed {seed}):")
     for fault in faults[:40]:
         print(f"  {fault}")
     if len(faults) > 40:
@@ -129,7 +134,7 @@ def demo(
         f" {tick:g}s. Ctrl-C stops."
     )
     simulate(store, fleet, now - config.evaluation.window, now, step)
-    monitors = discover_monitors(config)
+    monitors = load_monitors(config)  # one that cannot load is reported, the others run
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -165,5 +170,5 @@ def demo(
         manager.stop()
     if receiver is not None:
         receiver.stop()
-    output(f"demo stopped after {done} cycles; {len(pipeline.active)} problems active")
+    output(f"demo stopped after {plural(done, 'cycle')}; {plural(len(pipeline.active), 'problem')} active")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import inspect
 
-from evaluator import discover_monitors, select, threshold_keys
+from evaluator import load_error, load_monitors, select, threshold_keys
 from khp.configuration import Config
 
 from ._commands import help_of
@@ -18,14 +18,23 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    """List the monitors, one line each, with the warning and critical value of every threshold they use."""
-    monitors = discover_monitors(config)
+    """List the monitors, one line each, with the warning and critical value of every threshold they use.
+
+    A monitor that cannot be loaded is listed with the reason; the exit status is then 1.
+    """
+    monitors = load_monitors(config)
     if args.names:
         monitors = select(monitors, args.names)
+    broken = 0
     for monitor in monitors:
+        error = load_error(monitor)
+        if error is not None:
+            broken += 1
+            print(f"{monitor.monitor_name():22} CANNOT BE LOADED: {error}")
+            continue
         doc = (inspect.getdoc(monitor) or "").splitlines()[0:1]
         print(f"{monitor.monitor_name():22} {inspect.getsourcefile(monitor)}  {doc[0] if doc else ''}")
         for key in sorted(threshold_keys(monitor)):
             level = config.thresholds[key]
             print(f"    {key}: warning={level.warning} critical={level.critical}")
-    return 0
+    return 1 if broken else 0

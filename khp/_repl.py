@@ -83,6 +83,7 @@ class MonitorShell:
         """A new evaluation (fresh queries, current time unless pinned) for the next statement."""
         self.instance.context = self._context()
         self.instance._emits.clear()
+        self.instance._checks.clear()
 
     def set_at(self, when: str | float | None) -> str:
         """Pin the evaluation time (``at('2026-11-29T10:00:00Z')``, ``at('now-1h')``) or unpin with ``at(None)``."""
@@ -141,33 +142,70 @@ class MonitorConsole(code.InteractiveConsole):
         return super().runsource(source, filename, symbol)
 
 
-def path_completer(paths: Callable[[], list[str]], fallback: Callable[[str, int], str | None]) -> Callable:
-    """Complete metric paths inside a quoted string, names elsewhere."""
+def path_completer(
+    paths: Callable[[], list[str]],
+    fallback: Callable[[str, int], str | None],
+    line_before: Callable[[], str] = lambda: "",
+) -> Callable[[str, int], str | None]:
+    """Complete metric paths inside a quoted string, one segment at a time; names elsewhere.
+
+    ``line_before()`` is the line up to where ``text`` starts (readline splits words at ``/``, so
+    ``text`` may be the last segment only): ``all('hd`` completes to ``all('hdfs/``, then
+    ``all('hdfs/`` offers ``namenode/`` and ``datanode/``, and a whole path gets its closing quote.
+    """
     cache: list[str] = []
 
     def complete(text: str, state: int) -> str | None:
-        if text[:1] in ("'", '"'):
-            if not cache:
-                cache.extend(paths())
-            quote, prefix = text[0], text[1:]
-            matches = [f"{quote}{p}{quote}" for p in cache if p.startswith(prefix)]
-            return matches[state] if state < len(matches) else None
-        return fallback(text, state)
+        before = line_before()
+        full = before + text
+        opened = _open_quote(full)
+        if opened is None:
+            return fallback(text, state)
+        if not cache:
+            cache.extend(paths())
+        quote = full[opened]
+        typed = full[opened + 1 :]
+        found = sorted({_next_segment(path, typed, quote) for path in cache if path.startswith(typed)})
+        matches = [(full[: opened + 1] + match)[len(before) :] for match in found]
+        return matches[state] if state < len(matches) else None
 
     return complete
+
+
+def _next_segment(path: str, typed: str, quote: str) -> str:
+    """``path`` completed from ``typed`` to the end of its next segment (with the closing quote at the end)."""
+    cut = path.find("/", len(typed))
+    return path[: cut + 1] if cut >= 0 else path + quote
+
+
+def _open_quote(line: str) -> int | None:
+    """Where the string still open at the end of ``line`` starts, if one is."""
+    start: int | None = None
+    escaped = False
+    for index, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and start is not None:
+            escaped = True
+        elif start is None and char in "'\"":
+            start = index
+        elif start is not None and char == line[start]:
+            start = None
+    return start
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register ``repl [MONITOR] [--at TIME]`` on the ``khp`` subcommands."""
     repl = sub.add_parser("repl", parents=[common], help=help_of("repl"))
     repl.add_argument("monitor", nargs="?", help="work inside this monitor (run() runs it)")
-    repl.add_argument("--at", help="evaluate as of this time")
+    repl.add_argument("--at", help="evaluate as of this time: ISO-8601, epoch seconds, now-1h (default: now)")
 
 
 def run_command(args: argparse.Namespace, config: Config) -> int:
     """Start the REPL of a parsed ``repl``."""
-    rt = runtime(config, [args.monitor] if args.monitor else [])
-    shell = MonitorShell(config, rt.sources, rt.monitors[0] if args.monitor else None, time_option(args.at))
+    at = time_option(args.at)
+    rt = runtime(config, [args.monitor] if args.monitor else [], existing_store=True)
+    shell = MonitorShell(config, rt.sources, rt.monitors[0] if args.monitor else None, at)
     assert rt.store is not None
     return interact(shell, rt.store.metric_paths)
 
@@ -185,7 +223,9 @@ def interact(shell: MonitorShell, paths: Callable[[], list[str]]) -> int:
             pass
         else:
             readline.set_completer_delims(" \t\n()[]{},=+-*/<>!")
-            readline.set_completer(path_completer(paths, rlcompleter.Completer(console.locals).complete))
+            names = rlcompleter.Completer(console.locals).complete
+            before = lambda: readline.get_line_buffer()[: readline.get_begidx()]  # noqa: E731
+            readline.set_completer(path_completer(paths, names, before))
             readline.parse_and_bind("tab: complete")
             with contextlib.suppress(OSError):
                 readline.read_history_file(HISTORY)

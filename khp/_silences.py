@@ -40,7 +40,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     actions = maintenance.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     start = actions.add_parser("start", parents=[common], help="silence every alert of CLUSTER until an end")
-    start.add_argument("cluster", metavar="CLUSTER")
+    start.add_argument("cluster", metavar="CLUSTER", help="the cluster to put in maintenance")
     _end_options(start)
     start.add_argument("--reason", metavar="TEXT", help="why (required): shown to everyone who lists silences")
     _by_option(start)
@@ -55,19 +55,19 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     _end_options(extend, later=True)
 
     end = actions.add_parser("end", parents=[common], help="end a cluster's maintenance, or one silence by ID")
-    end.add_argument("target", metavar="CLUSTER|ID")
+    end.add_argument("target", metavar="CLUSTER|ID", help="a cluster (its maintenance ends) or a silence ID")
 
     mute = sub.add_parser("mute", parents=[common], help=help_of("mute"))
     mute.add_argument("check", metavar="CHECK", help="the check name, as monitors emit it ('Task slot usage')")
-    mute.add_argument("--cluster", required=True)
+    mute.add_argument("--cluster", required=True, help="the cluster whose alerts of CHECK are muted")
     mute.add_argument("--level", required=True, choices=MUTE_LEVELS, help="cri: critical only; off: nothing")
     _end_options(mute)
     mute.add_argument("--reason", metavar="TEXT", default="", help="why (optional)")
     _by_option(mute)
 
     unmute = sub.add_parser("unmute", parents=[common], help=help_of("unmute"))
-    unmute.add_argument("check", metavar="CHECK")
-    unmute.add_argument("--cluster", required=True)
+    unmute.add_argument("check", metavar="CHECK", help="the check name, as monitors emit it")
+    unmute.add_argument("--cluster", required=True, help="the cluster whose mutes of CHECK end")
 
 
 def _end_options(parser: argparse.ArgumentParser, later: bool = False) -> None:

@@ -5,11 +5,13 @@ Every error is a ``ConfigError`` naming the file, the dotted key and what is all
     configs/clusters/alpha.yml: thresholds.druid_slot_used_percent.warning: expected a number, got str 'high'
 """
 
+from ._defaults import MonitorDefaults, monitor_defaults
 from ._durations import format_duration, parse_duration
 from ._errors import ConfigError
 from ._files import create_private, open_private
 from ._live import LiveConfig
-from ._load import SOURCE_KINDS, load_config
+from ._load import SOURCE_KINDS, config_from, load_config
+from ._load import _read_yaml as read_yaml
 from ._model import (
     LEVELS,
     AlertmanagerConfig,
@@ -43,6 +45,7 @@ __all__ = [
     "InventoryConfig",
     "LinksConfig",
     "LiveConfig",
+    "MonitorDefaults",
     "RouteTimings",
     "RoutingConfig",
     "SilencesConfig",
@@ -50,11 +53,14 @@ __all__ = [
     "SourcesConfig",
     "StoreConfig",
     "Threshold",
+    "config_from",
     "create_private",
     "format_duration",
     "format_time",
     "load_config",
+    "monitor_defaults",
     "open_private",
     "parse_duration",
     "parse_time",
+    "read_yaml",
 ]

@@ -10,12 +10,15 @@ A monitor declares the default warning and critical value of each threshold key 
 khp.yml's ``thresholds:`` then overrides only the levels it names. The declarations are read
 from the monitor files without running them (the value must be a literal), so the configuration
 and the cluster files can be checked against them before any monitor is imported, and a monitor
-module that fails to import still lends its keys to that check.
+module that fails to import still lends its keys to that check. A file whose declaration is not
+a valid literal, or disagrees with another file's, lends none and is listed with the reason: the
+evaluator reports its monitors as failed and runs the others.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +37,8 @@ class MonitorDefaults:
 
     thresholds: Mapping[str, Threshold] = field(default_factory=dict)
     declared_in: Mapping[str, str] = field(default_factory=dict)  # key -> "file:line"
-    unreadable: tuple[str, ...] = ()
+    unreadable: tuple[str, ...] = ()  # files that lend no keys: not Python, or a bad declaration
+    reasons: Mapping[str, str] = field(default_factory=dict)  # file -> why its declaration is not used
 
 
 def parse_defaults(value: Any, where: str) -> dict[str, Threshold]:
@@ -57,7 +61,9 @@ def parse_defaults(value: Any, where: str) -> dict[str, Threshold]:
         levels = {}
         for level in LEVELS:
             number = entry.get(level)
-            if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
+            if number is not None and (
+                isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number)
+            ):
                 raise ConfigError(
                     where, f"{ATTRIBUTE}[{key!r}][{level!r}]", f"expected a number or None, got {number!r}"
                 )
@@ -72,12 +78,15 @@ def parse_defaults(value: Any, where: str) -> dict[str, Threshold]:
 def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
     """Every ``thresholds`` declaration in the monitor modules of ``directories`` (not ``_*.py``).
 
-    Two declarations of one key must agree; a file that is not valid Python is listed in
-    ``unreadable`` (the evaluator reports it as a failed monitor).
+    Two declarations of one key must agree. A file that is not valid Python, or whose declaration
+    is not a literal or disagrees with an earlier file's, lends no key and is listed in
+    ``unreadable`` (with the reason in ``reasons`` for a bad declaration); the evaluator reports its
+    monitors as failed.
     """
     found: dict[str, Threshold] = {}
     declared_in: dict[str, str] = {}
     unreadable: list[str] = []
+    reasons: dict[str, str] = {}
     for directory in directories:
         for file in sorted(directory.glob("*.py")):
             if file.name.startswith("_"):
@@ -87,20 +96,37 @@ def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
             except (SyntaxError, ValueError, OSError):
                 unreadable.append(str(file))
                 continue
-            for line, value in _declarations(tree, str(file)):
-                where = f"{file}:{line}"
-                for key, threshold in parse_defaults(value, where).items():
-                    other = found.get(key)
-                    if other is not None and other.levels() != threshold.levels():
-                        raise ConfigError(
-                            where,
-                            f"{ATTRIBUTE}[{key!r}]",
-                            f"{declared_in[key]} declares other defaults {other.levels()}; make them agree",
-                        )
-                    if other is None or (threshold.meaning and not other.meaning):
-                        found[key] = threshold
-                        declared_in.setdefault(key, where)
-    return MonitorDefaults(found, declared_in, tuple(unreadable))
+            try:
+                own = _file_defaults(tree, str(file), found, declared_in)
+            except ConfigError as exc:
+                unreadable.append(str(file))
+                reasons[str(file)] = str(exc)
+                continue
+            for key, (threshold, where) in own.items():
+                if key not in found or (threshold.meaning and not found[key].meaning):
+                    found[key] = threshold
+                    declared_in.setdefault(key, where)
+    return MonitorDefaults(found, declared_in, tuple(unreadable), reasons)
+
+
+def _file_defaults(
+    tree: ast.Module, file: str, found: Mapping[str, Threshold], declared_in: Mapping[str, str]
+) -> dict[str, tuple[Threshold, str]]:
+    """The declarations of one file, checked against the ones found before it; a ``ConfigError`` if unusable."""
+    own: dict[str, tuple[Threshold, str]] = {}
+    for line, value in _declarations(tree, file):
+        where = f"{file}:{line}"
+        for key, threshold in parse_defaults(value, where).items():
+            other, other_where = own.get(key) or (found.get(key), declared_in.get(key, ""))
+            if other is not None and other.levels() != threshold.levels():
+                raise ConfigError(
+                    where,
+                    f"{ATTRIBUTE}[{key!r}]",
+                    f"{other_where} declares other defaults {other.levels()}; make them agree",
+                )
+            if other is None or (threshold.meaning and not other.meaning):
+                own[key] = (threshold, where)
+    return own
 
 
 def _declarations(tree: ast.Module, file: str) -> list[tuple[int, Any]]:

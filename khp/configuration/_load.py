@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -53,28 +54,53 @@ _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _THRESHOLD_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ROLE = re.compile(r"^[^/\s]+/[^/\s]+$")
 SOURCE_KINDS = ("metrics", "logs", "processes")
+CHANNEL_GROUP = "khp.channels"  # the receiver's channel plugins; named here so rooms can be checked at load
 
 
 def load_config(path: str | Path) -> Config:
     """Load ``khp.yml`` at ``path`` and every ``*.yml`` in its ``clusters_dir``."""
     path = Path(path)
-    top = Section(str(path), "", _read_yaml(path))
+    return config_from(_read_yaml(path), path)
+
+
+def config_from(
+    data: Any,
+    path: str | Path,
+    clusters: Mapping[str, Any] | None = None,
+    key: str = "",
+    clusters_key: str = "",
+    clusters_file: str | None = None,
+) -> Config:
+    """The ``Config`` of khp.yml content ``data`` read from ``path`` (relative paths resolve against its directory).
+
+    ``clusters`` holds the content of further cluster files by cluster name, as a rule test file
+    writes them inline; ``key`` and ``clusters_key`` are where ``data`` and ``clusters`` sit in
+    ``path`` (or in ``clusters_file``), so that errors name them.
+    """
+    path = Path(path)
+    top = Section(str(path), key, data)
     top.only(_TOP_KEYS)
     base = path.parent
-    monitors = tuple(_monitor_dirs(top, base))
+    dirs, templates = _monitor_dirs(top, base)
+    monitors = tuple(dirs)
     defaults = monitor_defaults(monitors)
     thresholds = _thresholds(top.section("thresholds"), defaults)
-    clusters: dict[str, ClusterConfig] = {}
+    found: dict[str, ClusterConfig] = {}
     if top.has("clusters_dir"):
         clusters_dir = _resolve(base, top.string("clusters_dir"))
         if not clusters_dir.is_dir():
             raise top.error("clusters_dir", f"{clusters_dir} is not a directory")
         for file in sorted(clusters_dir.glob("*.y*ml")):
             cluster = _cluster(file, thresholds, defaults)
-            if cluster.name in clusters:  # alpha.yml and alpha.yaml: one would silently replace the other
-                other = clusters[cluster.name].file
+            if cluster.name in found:  # alpha.yml and alpha.yaml: one would silently replace the other
+                other = found[cluster.name].file
                 raise ConfigError(str(file), "", f"cluster {cluster.name} is also defined by {other}; keep one file")
-            clusters[cluster.name] = cluster
+            found[cluster.name] = cluster
+    inline = Section(clusters_file or str(path), clusters_key, clusters)
+    for name in inline.data:
+        if not isinstance(name, str) or not _CLUSTER_NAME.match(name):
+            raise inline.error(str(name), "a cluster name is letters, digits, '.', '_', '-'")
+        found[name] = _cluster_from(name, inline.section(name), thresholds, defaults)
     return Config(
         file=str(path),
         sources=_sources(top.section("sources")),
@@ -86,10 +112,10 @@ def load_config(path: str | Path) -> Config:
         routing=_routing(top.section("routing")),
         silences=_silences(top.section("silences")),
         exporter=_exporter(top.section("exporter")),
-        links=_links(top.section("links")),
+        links=_links(top.section("links"), templates),
         components=_frozen({name: _frozen(top.section(name).data) for name in COMPONENT_SECTIONS}),
         thresholds=_frozen(thresholds),
-        clusters=_frozen(clusters),
+        clusters=_frozen(found),
     )
 
 
@@ -143,15 +169,37 @@ def _store(top: Section, base: Path) -> StoreConfig:
 BUNDLED_MONITORS = Path(__file__).resolve().parents[2] / "evaluator" / "monitors"
 
 
-def _monitor_dirs(top: Section, base: Path) -> list[Path]:
-    """The monitor directories; ``bundled`` names the bundled ones, which are the default."""
-    dirs = []
-    for index, entry in enumerate(top.strings("monitors", ("bundled",))):
+def _monitor_dirs(top: Section, base: Path) -> tuple[list[Path], dict[str, str]]:
+    """The monitor directories, and the link templates some of them bring.
+
+    An entry is a directory (``bundled`` names the bundled ones, which are the default) or
+    ``{path: DIR, source: TEMPLATE}`` for a directory whose code lives in a repository of its own.
+    """
+    raw = top.data.get("monitors", ["bundled"])
+    if not isinstance(raw, list):
+        raise top.error("monitors", "expected a list of directories, e.g. [bundled, /srv/khp-rules/monitors]")
+    dirs: list[Path] = []
+    templates: dict[str, str] = {}
+    for index, entry in enumerate(raw):
+        key = f"monitors[{index}]"
+        template = None
+        if isinstance(entry, Mapping):
+            section = Section(top.file, key, entry)
+            section.only(("path", "source"))
+            entry = section.string("path")
+            if section.has("source"):
+                template = _template(section, "source")
+        elif not isinstance(entry, str) or not entry:
+            raise ConfigError(
+                top.file, key, f"expected a directory or {{path: DIR, source: LINK_TEMPLATE}}, got {entry!r}"
+            )
         directory = BUNDLED_MONITORS if entry == "bundled" else _resolve(base, entry)
         if not directory.is_dir():
-            raise ConfigError(top.file, f"monitors[{index}]", f"{directory} is not a directory of monitor modules")
+            raise ConfigError(top.file, key, f"{directory} is not a directory of monitor modules")
         dirs.append(directory)
-    return dirs
+        if template is not None:
+            templates[str(directory.resolve())] = template
+    return dirs, templates
 
 
 def _evaluation(section: Section) -> EvaluationConfig:
@@ -233,12 +281,25 @@ def _channels(section: Section) -> Mapping[str, tuple[str, ...]]:
         if section.has(level):
             targets = section.strings(level)
             for index, target in enumerate(targets):
-                if ":" not in target:
+                channel, colon, room = target.partition(":")
+                if not colon or not channel or not room:
                     raise section.error(
                         f"{level}[{index}]", f"expected 'channel:target' like 'kakaowork:12345', got {target!r}"
                     )
+                known = channel_names()
+                if known and channel not in known:
+                    raise section.error(
+                        f"{level}[{index}]",
+                        f"unknown channel {channel!r} in {target!r}; the channels are: {', '.join(known)}"
+                        f" (a plugin adds one under the entry point group {CHANNEL_GROUP!r})",
+                    )
             rooms[level] = targets
     return _frozen(rooms)
+
+
+def channel_names() -> list[str]:
+    """The chat channels installed (entry point group ``khp.channels``); empty if khp-monitor is not installed."""
+    return sorted({point.name for point in entry_points(group=CHANNEL_GROUP)})
 
 
 def _silences(section: Section) -> SilencesConfig:
@@ -258,14 +319,19 @@ def _exporter(section: Section) -> ExporterConfig:
     return ExporterConfig(listen=listen)
 
 
-def _links(section: Section) -> LinksConfig:
+def _links(section: Section, directories: Mapping[str, str]) -> LinksConfig:
     section.only(("source",))
-    template = section.string("source", LinksConfig().source)
+    template = _template(section, "source") if section.has("source") else LinksConfig().source
+    return LinksConfig(source=template, directories=_frozen(directories))
+
+
+def _template(section: Section, key: str) -> str:
+    template = section.string(key)
     try:
         template.format(path="p", line=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise section.error("source", f"only {{path}} and {{line}} may be filled in ({exc})") from None
-    return LinksConfig(source=template)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise section.error(key, f"only {{path}} and {{line}} may be filled in ({exc!r})") from None
+    return template
 
 
 def _threshold_value(section: Section, level: str) -> float | None:
@@ -300,7 +366,13 @@ def _cluster(file: Path, defaults: Mapping[str, Threshold], declared: MonitorDef
     name = file.stem
     if not _CLUSTER_NAME.match(name):
         raise ConfigError(str(file), "", "a cluster file is named after its cluster: letters, digits, '.', '_', '-'")
-    top = Section(str(file), "", _read_yaml(file))
+    return _cluster_from(name, Section(str(file), "", _read_yaml(file)), defaults, declared)
+
+
+def _cluster_from(
+    name: str, top: Section, defaults: Mapping[str, Threshold], declared: MonitorDefaults
+) -> ClusterConfig:
+    """A cluster file's content (``top``) as the ``ClusterConfig`` of cluster ``name``."""
     top.only(_CLUSTER_KEYS)
     overrides: dict[str, Mapping[str, float | None]] = {}
     thresholds = top.section("thresholds")
@@ -320,11 +392,11 @@ def _cluster(file: Path, defaults: Mapping[str, Threshold], declared: MonitorDef
         roles = hosts.strings(str(host))
         for index, role in enumerate(roles):
             if not _ROLE.match(role):
-                raise ConfigError(str(file), f"hosts.{host}[{index}]", f"expected 'service/role', got {role!r}")
+                raise hosts.error(f"{host}[{index}]", f"expected 'service/role', got {role!r}")
         host_roles[str(host)] = roles
     return ClusterConfig(
         name=name,
-        file=str(file),
+        file=top.file,
         thresholds=_frozen(overrides),
         channels=_channels(top.section("channels")),
         pending=top.duration("pending", 0, positive=False) if top.has("pending") else None,

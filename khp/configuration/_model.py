@@ -103,11 +103,34 @@ class ExporterConfig:
     listen: str = "127.0.0.1:9464"
 
 
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # holds evaluator/ (the bundled monitors) and khp/
+
+
 @dataclass(frozen=True)
 class LinksConfig:
-    """Templates for links in problems; ``{path}`` and ``{line}`` are filled in."""
+    """Templates for links to a monitor's source line; ``{path}`` and ``{line}`` are filled in.
+
+    ``directories`` maps a monitors directory (resolved) to its own template, whose ``{path}`` is
+    relative to that directory; ``source`` serves the bundled monitors and those under khp.yml's
+    directory. A monitor anywhere else is shown as ``/its/file.py:25``.
+    """
 
     source: str = "{path}#L{line}"
+    directories: Mapping[str, str] = field(default_factory=_frozen)
+
+    def link(self, file: str, line: int, config_file: str = "") -> str:
+        """The link to ``line`` of ``file``."""
+        path = Path(file).resolve()
+        for directory, template in self.directories.items():
+            if path.is_relative_to(directory):
+                return template.format(path=path.relative_to(directory).as_posix(), line=line)
+        roots = [_PACKAGE_ROOT]
+        if config_file:
+            roots.append(Path(config_file).resolve().parent)
+        for root in roots:
+            if path.is_relative_to(root):
+                return self.source.format(path=path.relative_to(root).as_posix(), line=line)
+        return f"{path.as_posix()}:{line}"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -59,6 +60,8 @@ class Section:
         value = self.data.get(name, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(name, f"expected a number, got {_kind(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.error(name, f"expected a finite number, got {value!r}")
         if minimum is not None and value < minimum:
             raise self.error(name, f"must be {minimum} or more, got {value}")
         return value

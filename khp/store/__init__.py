@@ -9,8 +9,19 @@ It is the default data source, so the product runs on a laptop with no servers::
 
 from ._cycles import CycleLog
 from ._errors import IngestError, StoreError
-from ._ingest import KINDS, parse_lines
+from ._ingest import KINDS, iter_records, parse_lines
 from ._store import AGGREGATES, Store
 from ._wildcard import matches, words
 
-__all__ = ["AGGREGATES", "KINDS", "CycleLog", "IngestError", "Store", "StoreError", "matches", "parse_lines", "words"]
+__all__ = [
+    "AGGREGATES",
+    "KINDS",
+    "CycleLog",
+    "IngestError",
+    "Store",
+    "StoreError",
+    "iter_records",
+    "matches",
+    "parse_lines",
+    "words",
+]

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 import sqlite3
+import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import IO, TypeVar
 
 from khp.configuration import create_private
 from khp.records import LogRow, MetricRow, ProcessState
 
 from ._errors import StoreError
-from ._ingest import parse_lines
+from ._ingest import iter_records
 from ._schema import SCHEMA
 from ._wildcard import matches
 
 AGGREGATES = {"max": "MAX", "min": "MIN", "sum": "SUM", "avg": "AVG", "count": "COUNT"}
 SeriesKey = tuple[str, str, str, str, str]
+_BATCH = 5000  # rows per executemany while loading: memory stays flat, the transaction spans the file
+_T = TypeVar("_T")
 
 
 class Store:
@@ -40,9 +46,17 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 create_private(self.path)  # 0600: and so its -wal and -shm files
             except OSError as exc:
-                raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from None
-        with self._connection() as conn:
+                raise StoreError(f"cannot create the directory of the store {self.path}: {exc.strerror}") from None
+        with self._failures("open"), self._connection() as conn:
             conn.executescript(SCHEMA)
+
+    @contextlib.contextmanager
+    def _failures(self, doing: str) -> Iterator[None]:
+        """SQLite's errors while ``doing`` something to the file, as a ``StoreError`` that names it and the fix."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(store_problem(self.path, doing, exc)) from None
 
     def _connection(self) -> sqlite3.Connection:
         conn = self._shared if self._memory else getattr(self._local, "conn", None)
@@ -52,7 +66,7 @@ class Store:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+                raise StoreError(store_problem(self.path, "open", exc)) from None
             conn.create_function("khp_match", 2, _match_or_false, deterministic=True)
             if self._memory:
                 self._shared = conn
@@ -70,11 +84,35 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def load_file(self, kind: str, file: str | Path) -> int:
-        """Load a JSON-lines file of ``kind``; a bad line raises ``IngestError`` and loads nothing."""
-        with open(file, encoding="utf-8") as lines:
-            records = parse_lines(kind, lines, str(file))
-        return self.write(kind, records)
+    def load_file(self, kind: str, file: str | Path, stdin: IO[bytes] | None = None) -> int:
+        """Load a JSON-lines file of ``kind`` (``-``: standard input); a bad line raises ``IngestError``, loads nothing.
+
+        The file is read line by line and written in batches inside one transaction, so memory
+        stays flat however long the file is, and readers see the whole file or none of it.
+        """
+        if str(file) == "-":
+            return self.load_lines(kind, stdin if stdin is not None else sys.stdin.buffer, "<stdin>")
+        try:
+            with open(file, "rb") as lines:
+                return self.load_lines(kind, lines, str(file))
+        except OSError as exc:
+            raise StoreError(f"{file}: cannot read it: {exc.strerror or exc}; nothing from it was loaded") from None
+
+    def load_lines(self, kind: str, lines: Iterable[bytes | str], name: str = "<input>") -> int:
+        """Load JSON lines of ``kind`` in one transaction; a bad line raises ``IngestError``, loads nothing."""
+        records = iter_records(kind, lines, name)
+        insert = self._inserts()[kind]
+        conn = self._connection()
+        count = 0
+        with self._failures(f"load {name} into"):
+            try:
+                with conn:
+                    for batch in _batches(records, _BATCH):
+                        count += insert(conn, batch)
+            except BaseException:
+                self._forget_series()
+                raise
+        return count
 
     def write(self, kind: str, records: Sequence) -> int:
         writers: dict[str, Callable[[Sequence], int]] = {
@@ -86,18 +124,34 @@ class Store:
 
     def write_metrics(self, rows: Iterable[MetricRow]) -> int:
         conn = self._connection()
-        rows = list(rows)
         try:
-            with conn:
-                ids = self._series_ids(conn, {(r.service, r.role, r.name, r.cluster, r.host) for r in rows})
-                conn.executemany(
-                    "INSERT OR REPLACE INTO points (series, ts, value) VALUES (?, ?, ?)",
-                    ((ids[(r.service, r.role, r.name, r.cluster, r.host)], r.time, r.value) for r in rows),
-                )
+            with self._failures("write to"), conn:
+                return self._insert_metrics(conn, list(rows))
         except BaseException:
-            with self._series_lock:
-                self._series.clear()  # ids cached in the rolled-back transaction are not in the file
+            self._forget_series()
             raise
+
+    def write_logs(self, rows: Iterable[LogRow]) -> int:
+        with self._failures("write to"), self._connection() as conn:
+            return self._insert_logs(conn, list(rows))
+
+    def write_processes(self, rows: Iterable[ProcessState]) -> int:
+        with self._failures("write to"), self._connection() as conn:
+            return self._insert_processes(conn, list(rows))
+
+    def _inserts(self) -> dict[str, Callable[[sqlite3.Connection, Sequence], int]]:
+        return {"metrics": self._insert_metrics, "logs": self._insert_logs, "processes": self._insert_processes}
+
+    def _forget_series(self) -> None:
+        with self._series_lock:
+            self._series.clear()  # ids cached in a rolled-back transaction are not in the file
+
+    def _insert_metrics(self, conn: sqlite3.Connection, rows: Sequence[MetricRow]) -> int:
+        ids = self._series_ids(conn, {(r.service, r.role, r.name, r.cluster, r.host) for r in rows})
+        conn.executemany(
+            "INSERT OR REPLACE INTO points (series, ts, value) VALUES (?, ?, ?)",
+            ((ids[(r.service, r.role, r.name, r.cluster, r.host)], r.time, r.value) for r in rows),
+        )
         return len(rows)
 
     def _series_ids(self, conn: sqlite3.Connection, keys: set[SeriesKey]) -> dict[SeriesKey, int]:
@@ -125,78 +179,74 @@ class Store:
         with self._series_lock:
             return {key: self._series[key] for key in keys}
 
-    def write_logs(self, rows: Iterable[LogRow]) -> int:
-        rows = list(rows)
-        with self._connection() as conn:
-            conn.executemany(
-                "INSERT INTO logs (ts, cluster, host, service, role, level, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ((r.time, r.cluster, r.host, r.service, r.role, r.level, r.message) for r in rows),
-            )
+    def _insert_logs(self, conn: sqlite3.Connection, rows: Sequence[LogRow]) -> int:
+        conn.executemany(
+            "INSERT INTO logs (ts, cluster, host, service, role, level, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((r.time, r.cluster, r.host, r.service, r.role, r.level, r.message) for r in rows),
+        )
         return len(rows)
 
-    def write_processes(self, rows: Iterable[ProcessState]) -> int:
-        rows = list(rows)
-        with self._connection() as conn:
-            conn.executemany(
-                "INSERT INTO processes (ts, cluster, host, name, grp, statename, state, start, stop, pid,"
-                " exitstatus, spawnerr, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    def _insert_processes(self, conn: sqlite3.Connection, rows: Sequence[ProcessState]) -> int:
+        conn.executemany(
+            "INSERT INTO processes (ts, cluster, host, name, grp, statename, state, start, stop, pid,"
+            " exitstatus, spawnerr, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
                 (
-                    (
-                        r.time,
-                        r.cluster,
-                        r.host,
-                        r.name,
-                        r.group,
-                        r.statename,
-                        r.state,
-                        r.start,
-                        r.stop,
-                        r.pid,
-                        r.exitstatus,
-                        r.spawnerr,
-                        r.description,
-                    )
-                    for r in rows
-                ),
-            )
-            conn.executemany(
-                "INSERT INTO process_current (cluster, host, name, ts, grp, statename, state, start, stop, pid,"
-                " exitstatus, spawnerr, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (cluster, host, name) DO UPDATE SET ts = excluded.ts, grp = excluded.grp,"
-                " statename = excluded.statename, state = excluded.state, start = excluded.start,"
-                " stop = excluded.stop, pid = excluded.pid, exitstatus = excluded.exitstatus,"
-                " spawnerr = excluded.spawnerr, description = excluded.description WHERE excluded.ts >= ts",
+                    r.time,
+                    r.cluster,
+                    r.host,
+                    r.name,
+                    r.group,
+                    r.statename,
+                    r.state,
+                    r.start,
+                    r.stop,
+                    r.pid,
+                    r.exitstatus,
+                    r.spawnerr,
+                    r.description,
+                )
+                for r in rows
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO process_current (cluster, host, name, ts, grp, statename, state, start, stop, pid,"
+            " exitstatus, spawnerr, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (cluster, host, name) DO UPDATE SET ts = excluded.ts, grp = excluded.grp,"
+            " statename = excluded.statename, state = excluded.state, start = excluded.start,"
+            " stop = excluded.stop, pid = excluded.pid, exitstatus = excluded.exitstatus,"
+            " spawnerr = excluded.spawnerr, description = excluded.description WHERE excluded.ts >= ts",
+            (
                 (
-                    (
-                        r.cluster,
-                        r.host,
-                        r.name,
-                        r.time,
-                        r.group,
-                        r.statename,
-                        r.state,
-                        r.start,
-                        r.stop,
-                        r.pid,
-                        r.exitstatus,
-                        r.spawnerr,
-                        r.description,
-                    )
-                    for r in rows
-                ),
-            )
-            conn.executemany(
-                "INSERT INTO process_inventory (cluster, host, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (cluster, host, name) DO UPDATE SET"
-                " first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)",
-                ((r.cluster, r.host, r.name, r.time, r.time) for r in rows),
-            )
+                    r.cluster,
+                    r.host,
+                    r.name,
+                    r.time,
+                    r.group,
+                    r.statename,
+                    r.state,
+                    r.start,
+                    r.stop,
+                    r.pid,
+                    r.exitstatus,
+                    r.spawnerr,
+                    r.description,
+                )
+                for r in rows
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO process_inventory (cluster, host, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (cluster, host, name) DO UPDATE SET"
+            " first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)",
+            ((r.cluster, r.host, r.name, r.time, r.time) for r in rows),
+        )
         return len(rows)
 
     def prune(self, before: float) -> dict[str, int]:
         """Delete metrics, logs and process states older than ``before`` (epoch seconds)."""
         removed = {}
-        with self._connection() as conn:
+        with self._failures("prune"), self._connection() as conn:
             removed["metrics"] = conn.execute("DELETE FROM points WHERE ts < ?", (before,)).rowcount
             removed["logs"] = conn.execute("DELETE FROM logs WHERE ts < ?", (before,)).rowcount
             removed["processes"] = conn.execute("DELETE FROM processes WHERE ts < ?", (before,)).rowcount
@@ -297,6 +347,27 @@ class Store:
             "logs": conn.execute("SELECT COUNT(*) FROM logs").fetchone()[0],
             "processes": conn.execute("SELECT COUNT(*) FROM processes").fetchone()[0],
         }
+
+
+def store_problem(path: Path, doing: str, exc: sqlite3.Error) -> str:
+    """What went wrong with the store file and what to do about it, in one line."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return f"cannot {doing} the store {path}: it is read-only ({text}); make the file and its directory writable"
+    if "malformed" in text or "not a database" in text or "disk I/O" in text:
+        return (
+            f"cannot {doing} the store {path}: the file is damaged ({text}); restore a copy, or move it away"
+            " and khp starts an empty one"
+        )
+    if "locked" in text or "busy" in text:
+        return f"cannot {doing} the store {path}: another process holds it ({text}); try again"
+    return f"cannot {doing} the store {path}: {text}"
+
+
+def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def _states(rows: Sequence[Sequence]) -> list[ProcessState]:

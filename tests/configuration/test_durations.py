@@ -127,3 +127,46 @@ def test_format_time_is_utc_iso_8601_to_the_second() -> None:
     assert format_time(AT) == "2026-11-29T10:00:00Z"
     assert format_time(AT + 0.9) == "2026-11-29T10:00:00Z"
     assert parse_time(format_time(AT)) == AT
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        (1795946400000, "epoch milliseconds (2026-11-29T10:00:00Z); divide by 1000"),
+        ("1795946400000", "epoch milliseconds"),
+        (1795946400000000, "micro- or nanoseconds"),
+        ("nan", "not a finite number"),
+        (float("nan"), "not a finite number"),
+        ("inf", "not a finite number"),
+        (float("-inf"), "not a finite number"),
+        ("1e308", "1970 to 2200"),
+        ("99999999999999999999", "1970 to 2200"),
+        (10**400, "1970 to 2200"),
+        (-1, "before 1970"),
+        ("now-1000000d", "'now-1000000d' is not a time: '1000000d' is longer than 100 years"),
+        ("now-30000d", "before 1970"),
+        ("9999-12-31T23:59:59Z", "1970 to 2200"),
+        ("0001-01-01T00:00:00+01:00", "1970 to 2200"),
+        ("2200-01-01T00:00:00Z", "1970 to 2200"),
+    ],
+)
+def test_times_outside_1970_to_2200_are_refused_with_the_likely_mistake(value: object, fragment: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_time(value, now=AT)  # type: ignore[arg-type]
+    assert fragment in str(caught.value)
+
+
+def test_the_edges_of_the_accepted_range() -> None:
+    assert parse_time(0) == 0.0
+    assert parse_time("2199-12-31T23:59:59Z") == 7258118399.0
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "99999999999999999999d", "P40000D", 4e9])
+def test_durations_are_finite_and_under_a_century(value: object) -> None:
+    with pytest.raises(ValueError, match=r"not a duration|longer than 100 years"):
+        parse_duration(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("epoch", [1e20, -1e20, float("nan"), float("inf")])
+def test_format_time_shows_a_number_no_date_can_hold_instead_of_failing(epoch: float) -> None:
+    assert format_time(epoch) == f"{epoch!r} (not a date)"

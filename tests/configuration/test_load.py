@@ -372,6 +372,39 @@ def test_monitors_lists_directories_and_bundled_names_the_bundled_ones(tmp_path:
     assert load(tmp_path, "monitors: []").monitors == ()
 
 
+def test_a_monitors_directory_may_bring_its_own_link_template(tmp_path: Path) -> None:
+    rules = tmp_path / "elsewhere" / "rules" / "monitors"
+    rules.mkdir(parents=True)
+    (tmp_path / "deploy" / "mons").mkdir(parents=True)
+    (tmp_path / "deploy" / "outside").mkdir()
+    config = load(
+        tmp_path / "deploy",
+        f"""
+        links: {{source: "https://git.example/khp/blob/main/{{path}}#L{{line}}"}}
+        monitors:
+          - bundled
+          - mons
+          - {{path: {rules}, source: "https://git.example/rules/blob/main/monitors/{{path}}#L{{line}}"}}
+        """,
+    )
+    assert config.monitors == (BUNDLED_DIR, tmp_path / "deploy" / "mons", rules)
+    links = config.links
+    assert (
+        links.link(str(rules / "disk.py"), 25, config.file)
+        == "https://git.example/rules/blob/main/monitors/disk.py#L25"
+    )
+    assert links.link(str(rules / "sub" / "x.py"), 3, config.file).endswith("/monitors/sub/x.py#L3")
+    assert links.link(str(BUNDLED_DIR / "kudu.py"), 9, config.file) == (
+        "https://git.example/khp/blob/main/evaluator/monitors/kudu.py#L9"
+    )
+    assert links.link(str(tmp_path / "deploy" / "mons" / "m.py"), 4, config.file) == (
+        "https://git.example/khp/blob/main/mons/m.py#L4"
+    )
+    # Neither in a directory with a template, nor in the project or beside khp.yml: a plain place.
+    other = tmp_path / "elsewhere" / "loose.py"
+    assert links.link(str(other), 7, config.file) == f"{other.as_posix()}:7"
+
+
 def test_monitor_directories_must_exist(tmp_path: Path) -> None:
     (tmp_path / "mons").mkdir()
     error = failure(tmp_path, "monitors: [mons, missing]")
@@ -434,8 +467,18 @@ def test_unknown_keys_list_the_allowed_ones(tmp_path: Path, text: str, key: str,
         ("store: 5", "store", "expected a file path or a mapping {path, retention}, got int 5"),
         ("store: [a.db]", "store", "expected a file path or a mapping {path, retention}, got list"),
         ("store: {path: 5}", "store.path", "expected a non-empty string"),
-        ("monitors: evaluator/monitors", "monitors", "expected a list of strings, got str"),
-        ("monitors: [5]", "monitors[0]", "expected a string, got int 5"),
+        ("monitors: evaluator/monitors", "monitors", "expected a list of directories"),
+        ("monitors: [5]", "monitors[0]", "expected a directory or {path: DIR, source: LINK_TEMPLATE}, got 5"),
+        ("monitors: [{path: mons, links: x}]", "monitors[0].links", "unknown key; allowed keys here: path, source"),
+        ("monitors: [{source: 'x{path}'}]", "monitors[0].path", "expected a non-empty string"),
+        ("monitors: [{path: ., source: '{path}{nope}'}]", "monitors[0].source", "only {path} and {line}"),
+        ("routing: {channels: {warning: ['kakaowrk:1']}}", "routing.channels.warning[0]", "unknown channel 'kakaowrk'"),
+        ("routing: {channels: {warning: [':1']}}", "routing.channels.warning[0]", "expected 'channel:target'"),
+        (
+            "routing: {channels: {critical: ['kakaowork:']}}",
+            "routing.channels.critical[0]",
+            "expected 'channel:target'",
+        ),
         ("evaluation: []", "evaluation", "expected a mapping, got a list"),
         (
             "evaluation: {parallel_monitors: two}",
@@ -536,3 +579,38 @@ def test_config_error_carries_file_key_and_problem() -> None:
     assert (error.file, error.key, error.problem) == ("khp.yml", "evaluation.interval", "expected a duration")
     assert str(error) == "khp.yml: evaluation.interval: expected a duration"
     assert str(ConfigError("khp.yml", "", "file not found")) == "khp.yml: file not found"
+
+
+def test_an_unknown_channel_lists_the_installed_ones(tmp_path: Path) -> None:
+    error = failure(tmp_path, "", clusters={"alpha.yml": "channels: {critical: ['kakaowork:1', 'kakaowrk:2']}"})
+    assert (error.file, error.key) == (str(tmp_path / "clusters" / "alpha.yml"), "channels.critical[1]")
+    assert error.problem.startswith(
+        "unknown channel 'kakaowrk' in 'kakaowrk:2'; the channels are: console, kakaotalk, kakaowork, slack, webhook"
+    )
+
+
+def test_config_from_reads_khp_yml_content_and_inline_cluster_files(tmp_path: Path) -> None:
+    from khp.configuration import config_from
+
+    (tmp_path / "mons").mkdir()
+    config = config_from(
+        {"monitors": ["mons"], "thresholds": {"k": {"warning": 1}}},
+        tmp_path / "rules.yml",
+        {"beta": {"thresholds": {"k": {"warning": 3}}, "pending": "10m"}},
+        key="config",
+        clusters_key="clusters",
+    )
+    assert config.monitors == (tmp_path / "mons",)
+    assert config.threshold("k", "beta", "warning") == 3
+    assert config.clusters["beta"].pending == 600
+    with pytest.raises(ConfigError) as caught:
+        config_from(
+            {"monitors": []},
+            tmp_path / "rules.yml",
+            {"beta": {"thresholds": {"kk": {"warning": 3}}}},
+            clusters_key="clusters",
+        )
+    assert (caught.value.file, caught.value.key) == (str(tmp_path / "rules.yml"), "clusters.beta.thresholds.kk")
+    with pytest.raises(ConfigError) as caught:
+        config_from({"evaluation": {"window": "forever"}}, tmp_path / "rules.yml", key="config")
+    assert caught.value.key == "config.evaluation.window"

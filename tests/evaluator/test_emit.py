@@ -117,13 +117,28 @@ def test_a_cluster_level_problem_has_no_host() -> None:
     )
 
 
-def test_an_uncompared_vector_emits_its_elements_without_compare_and_threshold() -> None:
+def test_emitting_a_vector_without_a_comparison_is_an_error_at_the_emit_line() -> None:
     class Anything(Monitor):
         def run(self) -> None:
             self.emit("Reported", warning=self.all(DISK))
 
-    (problem,) = run_monitor(Anything, [metric(DISK, 5)])
-    assert (problem.value, problem.compare, problem.threshold) == (5.0, None, None)
+    with pytest.raises(DslError) as caught:
+        run_monitor(Anything, [metric(DISK, 5)])
+    message = str(caught.value)
+    assert message.startswith("emit('Reported') at line ")
+    assert "warning= got all('hdfs/datanode/disk.used_percent'), which carries no comparison" in message
+    assert "warning=value > self.w('key')" in message
+    assert caught.value.where is not None
+    assert caught.value.where[0] == __file__
+    assert caught.value.where[1] == int(message.split("at line ")[1].split(":")[0])
+
+
+def test_an_uncompared_vector_with_no_elements_emits_nothing() -> None:
+    class Anything(Monitor):
+        def run(self) -> None:
+            self.emit("Reported", warning=self.all(DISK))
+
+    assert run_monitor(Anything, []) == []
 
 
 def test_element_detail_is_added_to_the_description() -> None:
@@ -139,15 +154,29 @@ def test_element_detail_is_added_to_the_description() -> None:
     ]
 
 
-def test_the_same_check_and_element_is_one_problem() -> None:
+def test_emitting_one_check_twice_is_an_error_naming_both_lines() -> None:
     class Twice(Monitor):
         def run(self) -> None:
             used = self.all(DISK)
             self.emit("Disk", warning=used > 10, description="first")
             self.emit("Disk", warning=used > 20, description="second")
 
-    problems = run_monitor(Twice, [metric(DISK, 50)])
-    assert [(p.check, p.description, p.threshold) for p in problems] == [("Disk", "first", 10)]
+    with pytest.raises(DslError) as caught:
+        run_monitor(Twice, [metric(DISK, 50)])
+    message = str(caught.value)
+    first = Twice.run.__code__.co_firstlineno + 2
+    assert message.startswith(f"emit('Disk') at line {first + 1}: check 'Disk' was already emitted at line {first};")
+    assert "give each emit its own check name" in message
+
+
+def test_a_check_emitted_in_a_loop_is_an_error_too() -> None:
+    class Loop(Monitor):
+        def run(self) -> None:
+            for limit in (10, 20):
+                self.emit("Disk", warning=self.all(DISK) > limit)
+
+    with pytest.raises(DslError, match="check 'Disk' was already emitted"):
+        run_monitor(Loop, [metric(DISK, 50)])
 
 
 def test_the_service_label_is_the_class_attribute_or_the_module_name() -> None:

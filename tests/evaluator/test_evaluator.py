@@ -108,6 +108,9 @@ def class_link(monitor: type[Monitor]) -> str:
     return f"tests/evaluator/test_evaluator.py#L{inspect.getsourcelines(monitor)[1]}"
 
 
+BOOM_LINE = inspect.getsourcelines(Broken)[1] + 3  # raise RuntimeError("boom")
+
+
 def test_every_monitor_runs_and_its_problems_come_back_sorted(sources: Sources) -> None:
     result = cycle(build_config(), sources, [Healthy, FatalWatcher, DruidWatcher])
     assert checks(result) == [
@@ -142,14 +145,17 @@ def test_a_monitor_that_raises_is_a_problem_and_the_others_still_report(sources:
         value=None,
         compare=None,
         threshold=None,
-        description="RuntimeError: boom",
-        source=class_link(Broken),
+        description=f"RuntimeError: boom (at test_evaluator.py:{BOOM_LINE})",
+        source=f"tests/evaluator/test_evaluator.py#L{BOOM_LINE}",  # the line that raised
         service="khp",
         pending=0.0,
     )
     assert result.failed_monitors == ["Broken"]
     record = result.record.monitors["Broken"]
-    assert (record.status, record.problems, record.queries, record.error) == ("failed", 0, 1, "RuntimeError: boom")
+    assert (record.status, record.problems, record.queries) == ("failed", 0, 1)
+    assert record.error == f"RuntimeError: boom (at test_evaluator.py:{BOOM_LINE})"
+    assert record.traceback.startswith("Traceback (most recent call last):")
+    assert f'line {BOOM_LINE}, in run\n    raise RuntimeError("boom")' in record.traceback
     assert result.record.monitors["Healthy"].status == "ok"
 
 
@@ -270,7 +276,7 @@ def test_the_cycle_record_says_what_happened(sources: Sources) -> None:
         "seconds": shown["monitors"]["Broken"]["seconds"],
         "problems": 0,
         "queries": 1,
-        "error": "RuntimeError: boom",
+        "error": f"RuntimeError: boom (at test_evaluator.py:{BOOM_LINE})",
     }
     assert set(shown["queries"]) == {
         "requested",

@@ -55,3 +55,38 @@ def test_a_command_after_config_is_found() -> None:
     assert _command_in(["--config=x.yml", "stats"]) == "stats"
     assert _command_in(["--help"]) is None
     assert _command_in(["nosuch"]) is None
+
+
+def every_parser(top: argparse.ArgumentParser, name: str = "khp") -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [(name, top)]
+    for action in top._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child, parser in action.choices.items():
+                found.extend(every_parser(parser, f"{name} {child}"))
+    return found
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_option_has_help_that_shows_its_default(command: str) -> None:
+    for name, one in every_parser(parser_of(command)):
+        formatter = one._get_formatter()
+        for action in one._actions:
+            if not action.option_strings or isinstance(action, argparse._HelpAction):
+                continue
+            option = action.option_strings[-1]
+            assert action.help, f"{name} {option} has no help"
+            shown = formatter._expand_help(action)
+            if action.default not in (None, False, [], argparse.SUPPRESS):
+                assert "default" in shown, f"{name} {option} does not show its default {action.default!r}: {shown}"
+
+
+def parser_of(command: str) -> argparse.ArgumentParser:
+    return subcommands(parser([command]))[command]
+
+
+def test_defaults_are_written_out_in_help() -> None:
+    text = parser_of("cycles").format_help()
+    assert "how many of the latest cycles to show (default: 10)" in " ".join(text.split())
+    simulate = " ".join(parser_of("simulate").format_help().split())
+    assert "--clusters CLUSTERS number of clusters, 1 to 1000 (default: 20)" in simulate
+    assert "--step STEP time between samples (default: 1m)" in simulate

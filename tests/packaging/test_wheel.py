@@ -53,3 +53,23 @@ def test_the_wheel_carries_the_console_templates_and_bundled_monitors(wheel: Pat
     assert "khp/console/templates/cluster.html" in names
     assert "khp/console/static/console.css" in names
     assert "evaluator/monitors/kudu.py" in names
+
+
+def test_a_build_as_pip_install_makes_it_warns_of_nothing(tmp_path: Path) -> None:
+    """scripts/setup is quiet on success: setuptools, in pip's isolated build, finds every shipped directory."""
+    source = tmp_path / "source"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "out"), str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    output = done.stdout + done.stderr
+    assert "would be ignored" not in output and "Warning:" not in output, output

@@ -177,7 +177,7 @@ def test_process_lines_take_supervisors_fields() -> None:
         (
             "processes",
             '{"time": 0, "cluster": "a", "host": "h", "name": "p", "statename": "FATAL", "pid": "x"}',
-            "field 'pid' must be a finite number",
+            "field 'pid' must be a whole number",
         ),
     ],
 )
@@ -242,6 +242,80 @@ def test_loading_the_same_metrics_twice_keeps_one_point_per_host_and_time(store:
     assert store.latest_values("hdfs", "datanode", "disk.used_percent", AT - 1, AT) == [("alpha", "a-dn1", 2.0)]
 
 
-def test_a_missing_file_raises_os_error(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+def test_a_missing_file_is_a_store_error_naming_it(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
         store.load_file("metrics", tmp_path / "nope.jsonl")
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'nope.jsonl'}: cannot read it: No such file or directory; nothing from it was loaded"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        (metric_line(time="nan"), "field 'time': 'nan' is not a time (not a finite number)"),
+        (metric_line(time=1795946400000), "looks like epoch milliseconds (2026-11-29T10:00:00Z); divide by 1000"),
+        (metric_line(time="99999999999999999999"), "outside the times khp accepts, 1970 to 2200"),
+        (metric_line().replace('"time": 1795946400.0', '"time": 1e999'), "not a finite number"),
+        (metric_line(value=1e301), "field 'value' must be a finite number, got 1e+301"),
+        (metric_line().replace('"value": 1.0', '"value": ' + "9" * 400), "field 'value' must be a finite number"),
+        (metric_line().replace('"value": 1.0', '"value": NaN'), "field 'value' must be a finite number, got nan"),
+        (metric_line().replace('"value": 1.0', '"value": ' + "9" * 5000), "not JSON that khp can read"),
+        (metric_line(host="a\ud800b"), "field 'host' holds '\\ud800', half of a UTF-16 surrogate pair"),
+        ("[" * 100_000 + "]" * 100_000, "not JSON that khp can read"),
+    ],
+)
+def test_values_no_store_can_hold_are_bad_lines(line: str, fragment: str) -> None:
+    with pytest.raises(IngestError) as caught:
+        parse_lines("metrics", [metric_line(), line], "data.jsonl")
+    assert caught.value.line == 2
+    assert fragment in caught.value.problem
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [("pid", 20.0, True), ("pid", 20.5, False), ("pid", 2**70, False), ("exitstatus", "1", False), ("state", -5, True)],
+)
+def test_whole_number_fields_of_a_process_state(field: str, value: object, ok: bool) -> None:
+    fields = json.loads(DESIGN_PROCESS) | {field: value}
+    if ok:
+        (process,) = parse_lines("processes", [json.dumps(fields)])
+        assert getattr(process, field) == int(value)  # type: ignore[call-overload]
+        return
+    with pytest.raises(IngestError, match=f"field '{field}' must be a whole number"):
+        parse_lines("processes", [json.dumps(fields)])
+
+
+def test_bytes_that_are_not_utf8_name_their_line_and_column() -> None:
+    lines = [metric_line().encode(), b'{"time": 1795946400, "host": "caf\xe9"}\n']
+    with pytest.raises(IngestError) as caught:
+        parse_lines("metrics", lines, "latin1.jsonl")
+    assert str(caught.value) == (
+        "latin1.jsonl:2: not UTF-8 text (byte 0xe9 at column 34); nothing from latin1.jsonl was loaded"
+    )
+
+
+def test_a_file_with_a_bad_line_after_many_batches_loads_nothing(store: Store, tmp_path: Path) -> None:
+    store.load_file("metrics", write(tmp_path / "before.jsonl", metric_line(value=7.0)))
+    lines = [metric_line(host=f"h{i}", time=AT - i) for i in range(12_000)]
+    big = write(tmp_path / "big.jsonl", *lines, '{"time": "later"}')
+    with pytest.raises(IngestError) as caught:
+        store.load_file("metrics", big)
+    assert caught.value.line == 12_001
+    assert store.counts()["metrics"] == 1
+    assert store.latest_values("hdfs", "datanode", "disk.used_percent", AT - 60, AT) == [("alpha", "a-dn1", 7.0)]
+    assert store.load_file("metrics", write(tmp_path / "good.jsonl", *lines)) == 12_000  # the series ids are fresh
+    assert store.counts()["metrics"] == 12_001
+    assert len(store.latest_values("hdfs", "datanode", "disk.used_percent", AT - 20_000, AT)) == 12_001
+
+
+def test_standard_input_is_read_as_a_file(store: Store) -> None:
+    import io
+
+    stream = io.BytesIO((DESIGN_METRIC + "\n" + metric_line(host="a-dn2") + "\n").encode())
+    assert store.load_file("metrics", "-", stdin=stream) == 2
+    bad = io.BytesIO(b"{}\n")
+    with pytest.raises(IngestError) as caught:
+        store.load_file("metrics", "-", stdin=bad)
+    assert str(caught.value).startswith("<stdin>:1: field 'time' is missing")

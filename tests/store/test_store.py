@@ -200,7 +200,7 @@ def test_a_store_reopened_sees_the_data(tmp_path: Path) -> None:
 
 
 def test_a_failed_write_loads_nothing_and_later_writes_of_its_series_are_kept(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StoreError, match="NOT NULL constraint failed"):
         store.write_metrics([point(1, host="h2"), point(float("nan"))])  # SQLite stores NaN as NULL
     assert store.counts()["metrics"] == 0
     store.write_metrics([point(2)])
@@ -295,3 +295,65 @@ def test_the_cycle_log_keeps_records_oldest_first_and_prunes(tmp_path: Path) -> 
     assert [r["started"] for r in log.recent()] == [AT - 120, AT - 60, AT]
     assert log.prune(AT - 60) == 1
     assert [r["started"] for r in log.recent()] == [AT - 60, AT]
+
+
+def damage(path: Path) -> None:
+    """Overwrite a page in the middle of the file with garbage (a disk or copy gone wrong)."""
+    with path.open("r+b") as file:
+        file.seek(4096 * 3)
+        file.write(b"\xde\xad\xbe\xef" * 1024)
+
+
+def test_a_damaged_store_is_a_store_error_that_says_what_to_do(tmp_path: Path) -> None:
+    db = Store(tmp_path / "khp.db")
+    db.write_metrics([point(1, host=f"h{i}") for i in range(3000)])
+    db.close()
+    damage(tmp_path / "khp.db")
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path / "khp.db").write_metrics([point(2)])
+    message = str(caught.value)
+    assert message.startswith(f"cannot write to the store {tmp_path / 'khp.db'}: the file is damaged (")
+    assert message.endswith("restore a copy, or move it away and khp starts an empty one")
+
+
+def test_a_file_that_is_not_a_store_cannot_be_opened(tmp_path: Path) -> None:
+    (tmp_path / "khp.db").write_bytes(b"this is not SQLite, but a long enough text to look like a file" * 100)
+    with pytest.raises(StoreError, match=r"cannot open the store .*: the file is damaged .*not a database"):
+        Store(tmp_path / "khp.db")
+
+
+@pytest.mark.parametrize(
+    ("directory_mode", "refusal"),
+    [
+        (0o777, "cannot load {rows} into the store {db}: it is read-only"),
+        (0o755, "cannot open the store {db}: it is read-only"),
+    ],
+)
+def test_a_read_only_store_refuses_to_load_and_keeps_what_it_has(directory_mode: int, refusal: str) -> None:
+    from tests.unprivileged import read_only, shared_directory, unprivileged
+
+    with shared_directory() as directory:
+        db = Store(directory / "khp.db")
+        db.write_metrics([point(1)])
+        db.close()
+        read_only(directory / "khp.db")
+        directory.chmod(directory_mode)
+        (directory / "rows.jsonl").write_text(
+            '{"time": 1795946400, "cluster": "a", "host": "h", "service": "s", "role": "r", "name": "n", "value": 1}\n'
+        )
+        (directory / "rows.jsonl").chmod(0o644)
+        code = (
+            "import sys\nfrom khp.store import Store, StoreError\n"
+            f"try:\n    Store({str(directory / 'khp.db')!r}).load_file('metrics', {str(directory / 'rows.jsonl')!r})\n"
+            "except StoreError as exc:\n    print(exc)\n"
+        )
+        done = subprocess.run(unprivileged([sys.executable, "-c", code]), capture_output=True, text=True, check=True)
+        assert done.stdout.startswith(refusal.format(rows=directory / "rows.jsonl", db=directory / "khp.db"))
+        assert done.stdout.rstrip().endswith("make the file and its directory writable")
+        assert Store(directory / "khp.db").counts()["metrics"] == 1
+
+
+def test_cycle_log_errors_are_store_errors_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "khp.db").write_bytes(b"not a database at all" * 200)
+    with pytest.raises(StoreError, match=f"cannot open the store {tmp_path / 'khp.db'}: the file is damaged"):
+        CycleLog(tmp_path / "khp.db")
