@@ -35,7 +35,7 @@ class CycleLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             create_private(self.path)
         except OSError as exc:
-            raise StoreError(f"cannot create the directory of the store {self.path}: {exc.strerror}") from None
+            raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from None
         with self._open("open") as conn:
             conn.executescript(_SCHEMA)
 

@@ -46,7 +46,7 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 create_private(self.path)  # 0600: and so its -wal and -shm files
             except OSError as exc:
-                raise StoreError(f"cannot create the directory of the store {self.path}: {exc.strerror}") from None
+                raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from None
         with self._failures("open"), self._connection() as conn:
             conn.executescript(SCHEMA)
 
