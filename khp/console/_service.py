@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from khp.configuration import Config, ConfigError, LiveConfig, format_duration
-from khp.history import History, HistoryError, HistoryEvent, problem_key, statistics, statistics_json
+from khp.history import REASON_LABELS, History, HistoryError, HistoryEvent, problem_key, statistics, statistics_json
 from khp.silences import Silence, SilenceError, SilenceService
 
 from ._catalog import Catalog
@@ -35,6 +35,18 @@ MAINTENANCE_CHOICES: tuple[tuple[str, float], ...] = (
     ("8h", 28800.0), ("1d", 86400.0), ("3d", 259200.0), ("7d", 604800.0),
 )  # fmt: skip
 ACTIONS_SHOWN = 15
+REASON_COLUMNS = {
+    "healed_while_pending": "Healed while pending",
+    "maintenance": "Maintenance",
+    "muted": "Muted",
+    "silenced": "Other silence",
+    "inhibited": "Inhibited",
+    "grouped": "Grouped",
+    "flapping": "Flapping",
+    "delivery_failed": "Delivery failed",
+    "still_pending": "Still pending",
+    "not_notified_yet": "Not notified yet",
+}
 CHANNEL = "console"
 
 
@@ -81,6 +93,8 @@ class HistoryView:
     figures: dict[str, Any]
     clusters: list[str]
     notices: list[str] = field(default_factory=list)
+    reasons: Mapping[str, str] = field(default_factory=lambda: dict(REASON_LABELS))
+    reason_columns: Mapping[str, str] = field(default_factory=dict)  # the reasons any check has, short names
 
 
 class ConsoleService:
@@ -182,7 +196,11 @@ class ConsoleService:
             events, figures = [], {}
         buckets = timeline(events, since, until, step)
         clusters = sorted(set(config.clusters) | {e.cluster for e in events if e.cluster})
-        return HistoryView(since, until, cluster, step, buckets, svg(buckets), figures, clusters, notices)
+        rows = (figures.get("ledger") or {}).get("by_check", [])
+        columns = {r: name for r, name in REASON_COLUMNS.items() if any(row["not_notified"].get(r) for row in rows)}
+        view = HistoryView(since, until, cluster, step, buckets, svg(buckets), figures, clusters, notices)
+        view.reason_columns = columns
+        return view
 
     def statistics(self, since: float, until: float, cluster: str | None) -> dict[str, Any]:
         """``history.statistics_json`` of the range: the figures behind the history page, as JSON."""
