@@ -1,5 +1,6 @@
 """What follows every cycle in ``khp run`` and ``khp demo``: keep its record, send its problems
-to Alertmanager, record the transitions in the history, print what changed, publish ``/metrics``."""
+to Alertmanager, read back what Alertmanager does with them, record the transitions in the
+history, print what changed, publish ``/metrics``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from khp.history import History, HistoryEvent, open_history
 from khp.store import CycleLog
 
 from ._common import eprint
+from ._suppression import Suppression
 
 
 class Pipeline:
@@ -35,6 +37,7 @@ class Pipeline:
         self.clusters = clusters
         self.log = CycleLog(config.store.path)
         self.bridge: AlertBridge | None = AlertBridge(config) if alerting else None
+        self.suppression: Suppression | None = Suppression(config) if alerting else None
         self.history: History = open_history(config)
         self.active: dict = {}
         self.exporter = ExporterState(alertmanager_urls=config.alertmanager.urls)
@@ -57,15 +60,23 @@ class Pipeline:
         self.active = changes.active
         report = self.bridge.process(result, clusters=self.clusters) if self.bridge is not None else None
         states = None
+        events = transitions(result.record.at, changes, report)
         if self.bridge is not None:
             states = {key: state.phase for key, state in self.bridge.states.items() if state.phase != "resolved"}
+        if self.suppression is not None:
+            firing = [key for key, phase in (states or {}).items() if phase == "firing"]
+            events += self.suppression.after_cycle(result.record.at, firing)
         self.exporter.update(
             result,
             problems=list(self.active.values()),
             states=states,
             send_errors={url: len(errors) for url, errors in report.errors.items()} if report else None,
+            alertmanager=self.suppression.states() if self.suppression is not None else None,
+            alertmanager_read=(
+                (self.suppression.read_at, self.suppression.failed_reads) if self.suppression is not None else None
+            ),
         )
-        self.history.record(transitions(result.record.at, changes, report))
+        self.history.record(events)
         prefix = f"{format_time(result.record.at)[11:16]} " if self.stamp else ""
         for line in transition_lines(changes.new, changes.resolved):
             self.output(prefix + line)
@@ -81,6 +92,9 @@ class Pipeline:
         if self.bridge is not None:
             self.bridge.close()
             self.bridge = None
+        if self.suppression is not None:
+            self.suppression.close()
+            self.suppression = None
         self.history.close()
 
     def __enter__(self) -> Pipeline:

@@ -1,4 +1,4 @@
-"""Detected, fired and problems notified over time, as an SVG drawn on the server. Pure: no I/O, no Flask, no JavaScript.
+"""Detected, fired and problems notified over time, as an SVG drawn on the server. Pure: no I/O, no JavaScript.
 
 ``timeline`` counts, per time bucket, the problems detected, the ones that fired, and the
 problems a room was notified about; ``svg`` draws them as grouped bars with a value axis,
