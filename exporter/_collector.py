@@ -72,7 +72,15 @@ def _problem_families(snap: Snapshot, samples: bool) -> Iterator[Metric]:
                 threshold.add_metric(series.labels, series.threshold)
         for (cluster, severity), n in snap.problem_counts.items():
             counts.add_metric((cluster, severity), n)
-    yield from (problem, value, threshold, counts, alertmanager)
+    flapping = GaugeMetricFamily(
+        "khp_problem_flapping",
+        "1 for each alert held firing as flapping (it changed state too often) until its problem is stable.",
+        labels=PROBLEM_LABELS,
+    )
+    if samples:
+        for labels in snap.flapping:
+            flapping.add_metric(labels, 1.0)
+    yield from (problem, value, threshold, counts, alertmanager, flapping)
     read_at = GaugeMetricFamily(
         "khp_alertmanager_state_timestamp_seconds", "Unix time the Alertmanager alert states shown were read."
     )

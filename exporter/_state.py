@@ -75,6 +75,7 @@ class Snapshot:
     query_errors: Mapping[str, int] = field(default_factory=dict)
     deduplicated: int = 0
     send_errors: Mapping[str, int] = field(default_factory=dict)
+    flapping: tuple[tuple[str, str, str, str, str, str], ...] = ()  # label values of the alerts flapping now
     alertmanager_read_at: float | None = None  # when the Alertmanager states shown were read
     alertmanager_read_errors: int = 0  # reads of Alertmanager's alert states that failed
 
@@ -111,6 +112,7 @@ class ExporterState:
         send_errors: Mapping[str, int] | None = None,
         alertmanager: Mapping[ProblemKey, tuple[str, str]] | None = None,
         alertmanager_read: tuple[float | None, int] | None = None,
+        flapping: Iterable[Problem] = (),
     ) -> None:
         """Take in a finished cycle.
 
@@ -120,7 +122,8 @@ class ExporterState:
         a problem without one is ``active``. ``send_errors`` maps an Alertmanager URL to the
         number of failed sends since the previous update. ``alertmanager`` maps ``Problem.key`` to
         Alertmanager's (state, reason) of its alert; ``alertmanager_read`` is (when those states
-        were read, failed reads since the previous update).
+        were read, failed reads since the previous update). ``flapping`` are the problems whose
+        alert the bridge holds as flapping.
         """
         chosen = result.problems if problems is None else problems
         series, counts = _problem_series(chosen, states or {}, alertmanager or {})
@@ -167,6 +170,7 @@ class ExporterState:
                 query_errors=_add(old.query_errors, errors),
                 deduplicated=old.deduplicated + max(0, stats.requested - stats.executed),
                 send_errors=_add(old.send_errors, increments),
+                flapping=tuple(sorted({_labels(p) for p in flapping})),
                 alertmanager_read_at=read_at if read_at is not None else old.alertmanager_read_at,
                 alertmanager_read_errors=old.alertmanager_read_errors + read_errors,
             )
@@ -178,7 +182,7 @@ def _problem_series(
     by_labels: dict[tuple[str, str, str, str, str, str], ProblemSeries] = {}
     counts: dict[tuple[str, str], int] = {}
     for p in problems:
-        labels = (p.check, p.monitor, p.cluster or "", p.host or "", p.severity, p.service)
+        labels = _labels(p)
         if labels in by_labels:
             continue  # one series per label set: a duplicate would make Prometheus reject the scrape
         by_labels[labels] = ProblemSeries(
@@ -186,6 +190,10 @@ def _problem_series(
         )
         counts[(labels[2], p.severity)] = counts.get((labels[2], p.severity), 0) + 1
     return tuple(by_labels.values()), counts
+
+
+def _labels(p: Problem) -> tuple[str, str, str, str, str, str]:
+    return (p.check, p.monitor, p.cluster or "", p.host or "", p.severity, p.service)
 
 
 def _observe(buckets: tuple[int, ...], seconds: float) -> tuple[int, ...]:

@@ -40,6 +40,7 @@ TYPES = {
     "khp_problem_alertmanager_state": "gauge",
     "khp_alertmanager_state_timestamp_seconds": "gauge",
     "khp_alertmanager_state_read_errors": "counter",
+    "khp_problem_flapping": "gauge",
 }
 
 
@@ -191,3 +192,10 @@ def test_alertmanager_s_state_of_each_problem_and_when_it_was_read(
     }
     assert series(samples, "khp_alertmanager_state_timestamp_seconds") == {labels(): AT - 5}
     assert series(samples, "khp_alertmanager_state_read_errors_total") == {labels(): 1.0}
+
+
+def test_flapping_alerts(state: ExporterState, registry: CollectorRegistry) -> None:
+    state.update(known_cycle(), flapping=[SLOTS, SLOTS])
+    assert series(scrape(registry), "khp_problem_flapping") == {labels(**SLOTS_LABELS): 1.0}
+    state.update(known_cycle())
+    assert series(scrape(registry), "khp_problem_flapping") == {}
