@@ -22,7 +22,7 @@ from ._auth import check_csrf, csrf_token, current_user
 from ._catalog import build_catalog
 from ._service import ConsoleService
 from ._settings import ConsoleSettings, console_settings, secret_key
-from ._views import blueprint, error_page, template_helpers
+from ._views import blueprint, duration_filter, error_page, template_helpers
 
 log = logging.getLogger("console")
 
@@ -55,7 +55,14 @@ def create_app(
         raise ConfigError(config.file, "monitors", str(exc)) from None
     if history is None:
         history = open_history(config, environ=environ, clock=clock)
-    service = ConsoleService(LiveConfig(config), catalog, history, clock=clock, silences=silences)
+    service = ConsoleService(
+        LiveConfig(config),
+        catalog,
+        history,
+        clock=clock,
+        silences=silences,
+        alertmanager_config=settings.alertmanager_config,
+    )
 
     app = Flask("console", root_path=str(Path(__file__).parent))
     app.config.update(
@@ -73,6 +80,7 @@ def create_app(
     app.extensions["khp_console_settings"] = settings
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(csrf_token=csrf_token, **template_helpers(clock))
+    app.jinja_env.filters["duration"] = duration_filter
     app.before_request(lambda: _guard(settings))
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _http_error)

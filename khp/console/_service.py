@@ -18,12 +18,14 @@ from typing import Any
 
 from khp.configuration import Config, ConfigError, LiveConfig, format_duration
 from khp.history import REASON_LABELS, History, HistoryError, HistoryEvent, problem_key, statistics, statistics_json
-from khp.silences import Silence, SilenceError, SilenceService
+from khp.silences import AlertmanagerClient, Silence, SilenceError, SilenceService, StatusWatch
 
 from ._catalog import Catalog
 from ._chart import Bucket, step_for, svg, timeline
+from ._cluster_settings import ClusterSettingsEditor, Edit, parse_pending, parse_rooms
 from ._clusterfile import ClusterFileError, locked, read_text, set_threshold, write_atomically
-from ._fleet import ClusterSummary, Rooms, durations, fleet, maintenance_of, mutes_by_check, rooms
+from ._filters import FleetFilter
+from ._fleet import Fleet, Rooms, durations, fleet, maintenance_of, mutes_by_check, rooms
 from ._problems import CurrentProblem, ProblemsUnavailable, read_problems
 from ._thresholds import ThresholdInputError, ThresholdRow, describe_change, parse_entry, threshold_rows
 
@@ -56,7 +58,8 @@ class ThresholdRefused(Exception):
 
 @dataclass
 class Overview:
-    clusters: list[ClusterSummary]
+    fleet: Fleet
+    filter: FleetFilter
     notices: list[str] = field(default_factory=list)
 
 
@@ -76,6 +79,11 @@ class ClusterView:
     file: str
     threshold_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # monitor -> keys it uses
     notices: list[str] = field(default_factory=list)
+    held: Mapping[tuple, str] = field(default_factory=dict)  # Problem.key -> why Alertmanager holds it back
+    pending: float | None = None  # the cluster file's own pending time
+    default_pending: float = 300.0
+    check_keys: Any = None  # (monitor, check) -> the threshold keys that check uses
+    rooms_editable: bool = False
 
     @property
     def overrides(self) -> list[ThresholdRow]:
@@ -108,12 +116,14 @@ class ConsoleService:
         *,
         clock: Callable[[], float] = time.time,
         silences: SilenceService | None = None,
+        alertmanager_config: Path | None = None,
     ) -> None:
         self.live = live
         self.catalog = catalog
         self.history = history
         self.clock = clock
         self._silences = silences
+        self.editor = ClusterSettingsEditor(live, alertmanager_config)
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -143,13 +153,26 @@ class ConsoleService:
             notices.append(f"Silences unknown (maintenance, mutes): {exc}")
             return None
 
-    def overview(self) -> Overview:
+    def held(self, config: Config, notices: list[str]) -> dict[tuple, str]:
+        """``Problem.key`` -> why Alertmanager holds the alert back ("" when it sends it on), as it says now."""
+        client = AlertmanagerClient(config.alertmanager.urls, timeout=min(config.alertmanager.timeout, 5.0))
+        watch = StatusWatch(client, clock=self.clock)
+        try:
+            reading = watch.read()
+        finally:
+            watch.close()
+        if not reading.ok:
+            notices.append(f"What Alertmanager holds back is unknown: {reading.error}")
+        return {key: status.reason for key, status in reading.statuses.items()}
+
+    def overview(self, chosen: FleetFilter | None = None) -> Overview:
         config = self.config()
         notices = self.notices()
         problems = self.problems(config, notices)
         service = self.silence_service(config, {p.cluster for p in problems})
         silences = self._silences_of(service, notices, None)
-        return Overview(fleet(config, problems, silences), notices)
+        chosen = chosen or FleetFilter()
+        return Overview(fleet(config, problems, silences, self.held(config, notices), chosen), chosen, notices)
 
     def cluster(self, name: str) -> ClusterView | None:
         """The cluster page's data, or None when nothing knows the cluster."""
@@ -182,6 +205,11 @@ class ConsoleService:
             file=cluster.file if cluster is not None else "",
             threshold_keys=self.catalog.keys_by_monitor,
             notices=notices,
+            held=self.held(config, notices) if problems else {},
+            pending=cluster.pending if cluster is not None else None,
+            default_pending=config.evaluation.pending,
+            check_keys=self.catalog.check_keys,
+            rooms_editable=self.editor.alertmanager_config is not None,
         )
 
     def history_view(self, since: float, until: float, cluster: str | None) -> HistoryView:
@@ -272,6 +300,32 @@ class ConsoleService:
         log.info("%s set %s on %s in %s (%s)", user, change, cluster, path, method)
         self.record(user, cluster, "", f"{change} in {path.name}")
         return change
+
+    def set_rooms(self, user: str, cluster: str, texts: Mapping[str, str]) -> Edit:
+        """Write ``cluster``'s rooms and put the routing in force on every Alertmanager."""
+        edit = self.editor.set_rooms(cluster, parse_rooms(texts))
+        deployed = edit.deployed
+        if deployed is not None:
+            log.info(
+                "%s: %s; %s reloaded %s, failed %s",
+                user,
+                edit.change,
+                deployed.path,
+                deployed.reloaded,
+                deployed.failed,
+            )
+            where = f"{deployed.path.name} re-rendered, reloaded on {len(deployed.reloaded)} of"
+            where += f" {len(deployed.reloaded) + len(deployed.failed)} Alertmanagers"
+            self.record(user, cluster, "", f"{edit.change}; {where}")
+        return edit
+
+    def set_pending(self, user: str, cluster: str, text: str) -> Edit:
+        """Write ``cluster``'s pending time; ``khp run`` takes it at its next cycle."""
+        edit = self.editor.set_pending(cluster, parse_pending(text))
+        if not edit.change.endswith("(unchanged)"):
+            log.info("%s: %s", user, edit.change)
+            self.record(user, cluster, "", edit.change)
+        return edit
 
     def record(self, user: str, cluster: str, check: str, detail: str) -> None:
         """One ``action`` event; a history that cannot take it is logged, the action stands."""
