@@ -137,13 +137,17 @@ class Flapping:
         """Count a firing or resolution of ``key``; a firing past the limit starts flapping."""
         if event not in (FIRED, RESOLVED_NOW) or not self.settings.enabled:
             return
-        flap = self._flaps.get(key, Flap())
-        changes = (*(t for t in flap.changes if at - t < self.settings.window), at)
+        flap = self._flaps.get(key)
+        if flap is None:  # the common case, every alert's first firing: no copy of anything
+            self._put(key, Flap((at,)))
+            return
+        window = self.settings.window
+        changes = (*(t for t in flap.changes if at - t < window), at)
         if event == FIRED and not flap.flapping and len(changes) > self.settings.changes and problem is not None:
             self._put(key, Flap(since=at, present=True, last_change=at, held=problem))
             self.cycle.started.append(problem)
             return
-        self._put(key, dataclasses.replace(flap, changes=changes))
+        self._put(key, Flap(changes, flap.since, flap.present, flap.last_change, flap.held))
 
     def annotate(self, key: Key, body: dict[str, Any]) -> dict[str, Any]:
         """``body`` (an alert to send) with the ``flapping`` annotation while ``key`` flaps."""
@@ -163,10 +167,14 @@ class Flapping:
         """Write what changed (and, as of evaluation time ``at``, forget changes older than the window);
         the number of rows written (not counted as the bridge's state rows)."""
         if at is not None:
-            for key, flap in list(self._flaps.items()):
-                if not flap.flapping and not any(at - t < self.settings.window for t in flap.changes):
-                    del self._flaps[key]
-                    self._dirty.add(key)
+            window = self.settings.window
+            # changes are kept in time order: the last one says whether any is still in the window
+            old = [
+                k for k, f in self._flaps.items() if f.since is None and (not f.changes or at - f.changes[-1] >= window)
+            ]
+            for key in old:
+                del self._flaps[key]
+            self._dirty.update(old)
         if self.store is None or not self._dirty:
             self._dirty.clear()
             return 0

@@ -148,7 +148,7 @@ def _headline(ledger: Ledger) -> list[str]:
     lines.append(
         f"notifications sent: {sent.get('total', 0)}"
         f" (warning {sent.get('warning', 0)}, critical {sent.get('critical', 0)})"
-        + (f"; {ledger.flapping_started} alerts marked flapping" if ledger.flapping_started else "")
+        + (f"; alerts marked flapping: {ledger.flapping_started}" if ledger.flapping_started else "")
     )
     return lines
 
