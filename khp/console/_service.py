@@ -172,7 +172,8 @@ class ConsoleService:
         service = self.silence_service(config, {p.cluster for p in problems})
         silences = self._silences_of(service, notices, None)
         chosen = chosen or FleetFilter()
-        return Overview(fleet(config, problems, silences, self.held(config, notices), chosen), chosen, notices)
+        held = self.held(config, notices) if silences is not None else {}  # no answer just now: do not wait twice
+        return Overview(fleet(config, problems, silences, held, chosen), chosen, notices)
 
     def cluster(self, name: str) -> ClusterView | None:
         """The cluster page's data, or None when nothing knows the cluster."""
@@ -205,7 +206,7 @@ class ConsoleService:
             file=cluster.file if cluster is not None else "",
             threshold_keys=self.catalog.keys_by_monitor,
             notices=notices,
-            held=self.held(config, notices) if problems else {},
+            held=self.held(config, notices) if problems and silences is not None else {},
             pending=cluster.pending if cluster is not None else None,
             default_pending=config.evaluation.pending,
             check_keys=self.catalog.check_keys,
