@@ -13,6 +13,10 @@ concurrently; the state lives in the store file (table ``alert_states``) and sur
         report = bridge.process(evaluator.cycle())
         print(report.summary())
 
+An alert that fires and resolves too often is *flapping* (``flapping:`` in ``khp.yml``;
+``_flapping``): it is held firing under one notification until its problem is stable, Nagios
+style; ``bridge.flapping`` holds which alerts flap and what the last cycle did about it.
+
 Errors (``BridgeError`` -> ``DeliveryError`` -> ``RejectedError``; ``BridgeError`` ->
 ``StateStoreError``) are counted in the report and logged; delivery errors never raise from
 ``process``.
@@ -21,6 +25,7 @@ Errors (``BridgeError`` -> ``DeliveryError`` -> ``RejectedError``; ``BridgeError
 from ._bridge import AlertBridge
 from ._client import AlertmanagerClient
 from ._errors import BridgeError, DeliveryError, RejectedError, StateStoreError
+from ._flapping import Flap, FlapCycle, Flapping, FlappingSettings, flapping_settings
 from ._machine import FIRING, PENDING, RESOLVED, AlertState, Step, Timing, step
 from ._payload import alert, annotations_of, labels_of
 from ._report import BridgeReport
@@ -36,6 +41,10 @@ __all__ = [
     "BridgeError",
     "BridgeReport",
     "DeliveryError",
+    "Flap",
+    "FlapCycle",
+    "Flapping",
+    "FlappingSettings",
     "RejectedError",
     "StateStore",
     "StateStoreError",
@@ -43,6 +52,7 @@ __all__ = [
     "Timing",
     "alert",
     "annotations_of",
+    "flapping_settings",
     "labels_of",
     "step",
 ]

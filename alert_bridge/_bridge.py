@@ -20,6 +20,7 @@ from khp.configuration import Config
 from ._client import AlertmanagerClient
 from ._courier import Batch, Courier, Delivery
 from ._errors import BridgeError
+from ._flapping import Flapping, FlapStore, flapping_settings
 from ._machine import (
     BECAME_PENDING,
     FIRED,
@@ -89,6 +90,7 @@ class AlertBridge:
         self._own_sessions = session is None
         self._store = StateStore(config.store.path)
         self._states: dict[Key, AlertState] = self._store.load(self.urls)
+        self.flapping = Flapping(flapping_settings(config), FlapStore(config.store.path))
         self._dirty: set[Key] = set()
         self._gone: set[Key] = set()
         self._sends = 0
@@ -111,12 +113,13 @@ class AlertBridge:
         at = result.record.at
         wall = self._clock()
         report = BridgeReport(at=at)
+        self.flapping.begin()
         self._collect(report)
         due = self._advance(result, None if clusters is None else frozenset(clusters), at, wall, report)
         sending = time.perf_counter()
         self._send(due, at, wall, report)
         report.send_seconds = time.perf_counter() - sending
-        self._save(report)
+        self._save(report, at)
         held = Counter(state.phase for state in self._states.values())
         report.states = {phase: held[phase] for phase in PHASES}
         report.seconds = time.perf_counter() - began
@@ -148,6 +151,7 @@ class AlertBridge:
                 for courier in self._couriers:
                     courier.client.close()
             self._store.close()
+            self.flapping.close()
 
     def __enter__(self) -> AlertBridge:
         return self
@@ -168,7 +172,9 @@ class AlertBridge:
             old = self._states.get(key)
             problem = observed.get(key)
             kept = problem is None and old is not None and (keeps(old.problem, failed) or _outside(old, scope))
+            problem = self.flapping.hold(key, problem, kept, at)
             outcome = step(old, problem, at, wall, self.timing, kept)
+            self.flapping.observe(key, outcome.event, problem, at)
             new = outcome.state
             if new is None:
                 if old is not None:
@@ -221,16 +227,17 @@ class AlertBridge:
             valid_until = max(state.valid_until or at, at + self.timing.valid_for)
             self._states[key] = dataclasses.replace(state, valid_until=valid_until)
             self._dirty.add(key)
-        return alert(state, wall, self.timing.valid_for)
+        return self._alert(state, wall)
+
+    def _alert(self, state: AlertState, wall: float) -> dict[str, Any]:
+        return self.flapping.annotate(state.key, alert(state, wall, self.timing.valid_for))
 
     def _batches(self, keys: list[Key], wall: float, built: Mapping[Key, dict[str, Any]] | None = None) -> list[Batch]:
         batches: list[Batch] = []
         for start in range(0, len(keys), self.batch_size):
             chunk = keys[start : start + self.batch_size]
             states = [self._states[key] for key in chunk]
-            alerts = [
-                built[state.key] if built is not None else alert(state, wall, self.timing.valid_for) for state in states
-            ]
+            alerts = [built[state.key] if built is not None else self._alert(state, wall) for state in states]
             body = json.dumps(alerts, ensure_ascii=False, separators=(",", ":")).encode()
             batches.append((body, [(state.key, state.version) for state in states]))
         return batches
@@ -252,11 +259,12 @@ class AlertBridge:
                 for message in delivery.errors:
                     log.warning("alert bridge: %s", message)
 
-    def _save(self, report: BridgeReport) -> None:
+    def _save(self, report: BridgeReport, at: float | None = None) -> None:
         began = time.perf_counter()
         changed = [self._states[key] for key in self._dirty if key in self._states]
         removed = [key for key in self._gone if key not in self._states]
         report.written += self._store.save(changed, removed)
+        self.flapping.save(at)
         self._dirty.clear()
         self._gone.clear()
         report.store_seconds += time.perf_counter() - began

@@ -55,16 +55,43 @@ def _problem_families(snap: Snapshot, samples: bool) -> Iterator[Metric]:
     counts = GaugeMetricFamily(
         "khp_problems", "Problems of the last cycle by cluster and severity.", labels=["cluster", "severity"]
     )
+    alertmanager = GaugeMetricFamily(
+        "khp_problem_alertmanager_state",
+        "1 for each problem whose alert Alertmanager holds: alertmanager_state active, suppressed or unprocessed;"
+        " the reason of a suppression: maintenance, muted, silenced or inhibited.",
+        labels=[*PROBLEM_LABELS, "alertmanager_state", "reason"],
+    )
     if samples:
         for series in snap.problems:
             problem.add_metric((*series.labels, series.state), 1.0)
+            if series.alertmanager is not None:
+                alertmanager.add_metric((*series.labels, *series.alertmanager), 1.0)
             if series.value is not None:
                 value.add_metric(series.labels, series.value)
             if series.threshold is not None:
                 threshold.add_metric(series.labels, series.threshold)
         for (cluster, severity), n in snap.problem_counts.items():
             counts.add_metric((cluster, severity), n)
-    yield from (problem, value, threshold, counts)
+    flapping = GaugeMetricFamily(
+        "khp_problem_flapping",
+        "1 for each alert held firing as flapping (it changed state too often) until its problem is stable.",
+        labels=PROBLEM_LABELS,
+    )
+    if samples:
+        for labels in snap.flapping:
+            flapping.add_metric(labels, 1.0)
+    yield from (problem, value, threshold, counts, alertmanager, flapping)
+    read_at = GaugeMetricFamily(
+        "khp_alertmanager_state_timestamp_seconds", "Unix time the Alertmanager alert states shown were read."
+    )
+    read_errors = CounterMetricFamily(
+        "khp_alertmanager_state_read_errors_total", "Reads of Alertmanager's alert states that failed."
+    )
+    if samples:
+        if snap.alertmanager_read_at is not None:
+            read_at.add_metric([], snap.alertmanager_read_at)
+        read_errors.add_metric([], snap.alertmanager_read_errors)
+    yield from (read_at, read_errors)
 
 
 def _cycle_families(snap: Snapshot, samples: bool) -> Iterator[Metric]:

@@ -33,12 +33,18 @@ def _frozen(mapping: Mapping) -> Mapping:
 
 @dataclass(frozen=True)
 class ProblemSeries:
-    """One problem as label values (check, monitor, cluster, host, severity, service), its state and figures."""
+    """One problem as label values (check, monitor, cluster, host, severity, service), its state and figures.
+
+    ``alertmanager`` is what Alertmanager does with its alert: (``active`` | ``suppressed`` |
+    ``unprocessed``, why when suppressed: ``maintenance`` | ``muted`` | ``silenced`` | ``inhibited``),
+    or None when Alertmanager does not hold it (not sent yet, or not known).
+    """
 
     labels: tuple[str, str, str, str, str, str]
     state: str
     value: float | None
     threshold: float | None
+    alertmanager: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,9 @@ class Snapshot:
     query_errors: Mapping[str, int] = field(default_factory=dict)
     deduplicated: int = 0
     send_errors: Mapping[str, int] = field(default_factory=dict)
+    flapping: tuple[tuple[str, str, str, str, str, str], ...] = ()  # label values of the alerts flapping now
+    alertmanager_read_at: float | None = None  # when the Alertmanager states shown were read
+    alertmanager_read_errors: int = 0  # reads of Alertmanager's alert states that failed
 
 
 class ExporterState:
@@ -101,6 +110,9 @@ class ExporterState:
         problems: Iterable[Problem] | None = None,
         states: Mapping[ProblemKey, str] | None = None,
         send_errors: Mapping[str, int] | None = None,
+        alertmanager: Mapping[ProblemKey, tuple[str, str]] | None = None,
+        alertmanager_read: tuple[float | None, int] | None = None,
+        flapping: Iterable[Problem] = (),
     ) -> None:
         """Take in a finished cycle.
 
@@ -108,9 +120,14 @@ class ExporterState:
         (``diff_problems(...).active.values()``) so that problems kept for a failed monitor stay.
         ``states`` maps ``Problem.key`` to the alert bridge's state (``pending``, ``firing``);
         a problem without one is ``active``. ``send_errors`` maps an Alertmanager URL to the
-        number of failed sends since the previous update.
+        number of failed sends since the previous update. ``alertmanager`` maps ``Problem.key`` to
+        Alertmanager's (state, reason) of its alert; ``alertmanager_read`` is (when those states
+        were read, failed reads since the previous update). ``flapping`` are the problems whose
+        alert the bridge holds as flapping.
         """
-        series, counts = _problem_series(result.problems if problems is None else problems, states or {})
+        chosen = result.problems if problems is None else problems
+        series, counts = _problem_series(chosen, states or {}, alertmanager or {})
+        read_at, read_errors = alertmanager_read or (None, 0)
         increments = dict(send_errors or {})
         negative = sorted(url for url, n in increments.items() if n < 0)
         if negative:
@@ -153,21 +170,30 @@ class ExporterState:
                 query_errors=_add(old.query_errors, errors),
                 deduplicated=old.deduplicated + max(0, stats.requested - stats.executed),
                 send_errors=_add(old.send_errors, increments),
+                flapping=tuple(sorted({_labels(p) for p in flapping})),
+                alertmanager_read_at=read_at if read_at is not None else old.alertmanager_read_at,
+                alertmanager_read_errors=old.alertmanager_read_errors + read_errors,
             )
 
 
 def _problem_series(
-    problems: Iterable[Problem], states: Mapping[ProblemKey, str]
+    problems: Iterable[Problem], states: Mapping[ProblemKey, str], alertmanager: Mapping[ProblemKey, tuple[str, str]]
 ) -> tuple[tuple[ProblemSeries, ...], dict[tuple[str, str], int]]:
     by_labels: dict[tuple[str, str, str, str, str, str], ProblemSeries] = {}
     counts: dict[tuple[str, str], int] = {}
     for p in problems:
-        labels = (p.check, p.monitor, p.cluster or "", p.host or "", p.severity, p.service)
+        labels = _labels(p)
         if labels in by_labels:
             continue  # one series per label set: a duplicate would make Prometheus reject the scrape
-        by_labels[labels] = ProblemSeries(labels, states.get(p.key, ACTIVE), p.value, p.threshold)
+        by_labels[labels] = ProblemSeries(
+            labels, states.get(p.key, ACTIVE), p.value, p.threshold, alertmanager.get(p.key)
+        )
         counts[(labels[2], p.severity)] = counts.get((labels[2], p.severity), 0) + 1
     return tuple(by_labels.values()), counts
+
+
+def _labels(p: Problem) -> tuple[str, str, str, str, str, str]:
+    return (p.check, p.monitor, p.cluster or "", p.host or "", p.severity, p.service)
 
 
 def _observe(buckets: tuple[int, ...], seconds: float) -> tuple[int, ...]:

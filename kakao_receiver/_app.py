@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from khp.configuration import Config, ConfigError, load_config
+from khp.configuration import Config, ConfigError, LiveConfig, load_config
 from khp.routing import UnknownReceiver, receiver_rooms, rooms_for_receiver
 
 from ._body import BodyError, read_json
@@ -56,6 +56,11 @@ class Receiver:
     workers: Workers
     clock: Callable[[], float]
     closing: list[Callable[[], None]] = field(default_factory=list)
+    live: LiveConfig | None = None  # the cluster files as they are now: rooms edited in the console apply at once
+
+    def rooms(self, name: str) -> tuple[str, ...]:
+        """The rooms of receiver ``name`` by the cluster files as they are now."""
+        return rooms_for_receiver(self.live.current() if self.live is not None else self.config, name)
 
     def close(self) -> None:
         """Stop the delivery threads (each finishes the message in hand), the bot's replies, the outbox."""
@@ -119,6 +124,7 @@ def create_app(
     receiver = Receiver(
         config, settings, token, channels, outbox, courier, Workers(courier, settings.delivery.workers), clock
     )
+    receiver.live = LiveConfig(config)
 
     app = Flask("kakao_receiver")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -223,7 +229,7 @@ def _read(receiver: Receiver) -> tuple[Notification, str, tuple[str, ...]]:
     except WebhookError as exc:
         raise Rejected(400, f"not an Alertmanager webhook (version 4): {exc}") from None
     try:
-        rooms = rooms_for_receiver(receiver.config, notification.receiver)
+        rooms = receiver.rooms(notification.receiver)
     except UnknownReceiver as exc:
         raise Rejected(422, str(exc)) from None
     return notification, dumps(payload), rooms

@@ -303,7 +303,7 @@ class _Writer:
             value=value,
             compare=compare,
             threshold=threshold,
-            description=notes.get("description", ""),
+            description=self.flapping(alert) + notes.get("description", ""),
             starts_at=alert.starts_at,
             ends_at=alert.ends_at,
             heading=f"[{self.tag(alert.status, alert.severity)}] {what}",
@@ -311,6 +311,10 @@ class _Writer:
             timing=self.timing(alert),
             links=self.links(alert.check, alert.cluster, _source(alert)),
         )
+
+    def flapping(self, alert: Alert) -> str:
+        """The line that says a firing alert is held as flapping (the bridge's ``flapping`` annotation)."""
+        return self.say("flapping") + "\n" if alert.status == "firing" and "flapping" in alert.annotations else ""
 
     def timing(self, alert: Alert) -> str:
         if alert.status == "resolved" and alert.ends_at is not None:

@@ -203,10 +203,12 @@ def history_events(row: Finished) -> list[HistoryEvent]:
     kind = "notified" if row.state == "sent" else "failed"
     room = Room.parse(row.room)
     notification = parse_webhook(json.loads(row.body))
-    detail = f"notification {row.notification}" + (f": {row.error}" if row.error else "")
+    error = f": {row.error}" if row.error else ""
+    # the alert's own status: a notification lists alerts that fired and ones that resolved
     return [
         HistoryEvent.for_labels(
-            row.finished, kind, alert.labels, channel=room.channel, room=room.target, detail=detail,
+            row.finished, kind, alert.labels, channel=room.channel, room=room.target,
+            detail=f"{alert.status} notification {row.notification}{error}",
             value=_number(alert.annotations.get("value")), threshold=_number(alert.annotations.get("threshold")),
         )
         for alert in notification.alerts

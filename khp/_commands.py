@@ -26,7 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "maintenance": ("khp._silences:run", "put a cluster in maintenance (silence it until a given end)"),
     "mute": ("khp._silences:run", "send only critical (cri) or nothing (off) of one check on one cluster"),
     "unmute": ("khp._silences:run", "end the mutes of one check on one cluster"),
-    "stats": ("khp._stats:run", "statistics of the alert history: detected, healed, fired, notified, noisiest checks"),
+    "stats": (
+        "khp._stats:run",
+        "the noise ledger: problems detected, notified per room, why the rest were not; per cluster and check",
+    ),
     "console": ("khp._console:run", "serve the web console (gunicorn)"),
     "backtest": (
         "khp._backtest:run",

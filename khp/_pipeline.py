@@ -1,5 +1,6 @@
 """What follows every cycle in ``khp run`` and ``khp demo``: keep its record, send its problems
-to Alertmanager, record the transitions in the history, print what changed, publish ``/metrics``."""
+to Alertmanager, read back what Alertmanager does with them, record the transitions in the
+history, print what changed, publish ``/metrics``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, ProcessCollector
 
-from alert_bridge import AlertBridge, BridgeReport
+from alert_bridge import AlertBridge, BridgeReport, FlapCycle
 from evaluator import Changes, CycleResult, Problem, diff_problems
 from exporter import ExporterState, KhpCollector, MetricsServer, serve
 from khp.configuration import Config
@@ -16,6 +17,7 @@ from khp.history import History, HistoryEvent, open_history
 from khp.store import CycleLog
 
 from ._common import eprint
+from ._suppression import Suppression
 
 
 class Pipeline:
@@ -35,6 +37,7 @@ class Pipeline:
         self.clusters = clusters
         self.log = CycleLog(config.store.path)
         self.bridge: AlertBridge | None = AlertBridge(config) if alerting else None
+        self.suppression: Suppression | None = Suppression(config) if alerting else None
         self.history: History = open_history(config)
         self.active: dict = {}
         self.exporter = ExporterState(alertmanager_urls=config.alertmanager.urls)
@@ -57,17 +60,27 @@ class Pipeline:
         self.active = changes.active
         report = self.bridge.process(result, clusters=self.clusters) if self.bridge is not None else None
         states = None
+        flaps = self.bridge.flapping.cycle if self.bridge is not None else None
+        events = transitions(result.record.at, changes, report, flaps)
         if self.bridge is not None:
             states = {key: state.phase for key, state in self.bridge.states.items() if state.phase != "resolved"}
+        if self.suppression is not None:
+            firing = [key for key, phase in (states or {}).items() if phase == "firing"]
+            events += self.suppression.after_cycle(result.record.at, firing)
         self.exporter.update(
             result,
             problems=list(self.active.values()),
             states=states,
             send_errors={url: len(errors) for url, errors in report.errors.items()} if report else None,
+            alertmanager=self.suppression.states() if self.suppression is not None else None,
+            alertmanager_read=(
+                (self.suppression.read_at, self.suppression.failed_reads) if self.suppression is not None else None
+            ),
+            flapping=[f.held for f in self.bridge.flapping.flapping.values() if f.held] if self.bridge else (),
         )
-        self.history.record(transitions(result.record.at, changes, report))
+        self.history.record(events)
         prefix = f"{format_time(result.record.at)[11:16]} " if self.stamp else ""
-        for line in transition_lines(changes.new, changes.resolved):
+        for line in transition_lines(changes.new, changes.resolved) + flapping_lines(flaps):
             self.output(prefix + line)
         eprint(prefix + summary(result))
         if report is not None:
@@ -81,6 +94,9 @@ class Pipeline:
         if self.bridge is not None:
             self.bridge.close()
             self.bridge = None
+        if self.suppression is not None:
+            self.suppression.close()
+            self.suppression = None
         self.history.close()
 
     def __enter__(self) -> Pipeline:
@@ -90,19 +106,42 @@ class Pipeline:
         self.close()
 
 
-def transitions(at: float, changes: Changes, report: BridgeReport | None) -> list[HistoryEvent]:
-    """History events of a cycle: detected and (through the bridge) fired, resolved, healed."""
+def transitions(
+    at: float, changes: Changes, report: BridgeReport | None, flaps: FlapCycle | None = None
+) -> list[HistoryEvent]:
+    """History events of a cycle: detected and (through the bridge) fired, resolved, healed; flapping.
+
+    While an alert flaps, its problem's comings are ``detected`` and its goings ``healed`` (the
+    alert itself stays firing); ``stable`` ends that, and a resolution it brings was already
+    recorded when the problem went.
+    """
     events = [_event(at, "detected", p) for p in changes.new]
     if report is not None:
+        settled = {p.key for p, present in flaps.ended if not present} if flaps is not None else set()
         events += [_event(at, "fired", p) for p in report.fired]
-        events += [_event(at, "resolved", p) for p in report.resolved]
+        events += [_event(at, "resolved", p) for p in report.resolved if p.key not in settled]
         events += [_event(at, "healed", p) for p in report.reset]
     else:
         events += [_event(at, "healed", p) for p in changes.resolved]
+    if flaps is not None:
+        events += [_event(at, "flapping", p, "held firing under one notification until stable") for p in flaps.started]
+        events += [_event(at, "healed", p, "gone while flapping: its alert stays firing") for p in flaps.gone]
+        events += [
+            _event(at, "stable", p, "stable: still there, firing" if present else "stable: gone, resolved")
+            for p, present in flaps.ended
+        ]
     return events
 
 
-def _event(at: float, kind: str, problem: Problem) -> HistoryEvent:
+def flapping_lines(flaps: FlapCycle | None) -> list[str]:
+    """``~`` when an alert starts flapping, ``=`` when it is stable again."""
+    if flaps is None:
+        return []
+    lines = [f"~ {'FLAPPING':8} {p.summary()[9:]}" for p in flaps.started]
+    return lines + [f"= {'STABLE':8} {p.summary()[9:]}" for p, _present in flaps.ended]
+
+
+def _event(at: float, kind: str, problem: Problem, detail: str = "") -> HistoryEvent:
     labels = {
         "alertname": problem.check,
         "monitor": problem.monitor,
@@ -110,4 +149,4 @@ def _event(at: float, kind: str, problem: Problem) -> HistoryEvent:
         "host": problem.host or "",
         "severity": problem.severity,
     }
-    return HistoryEvent.for_labels(at, kind, labels, value=problem.value, threshold=problem.threshold)
+    return HistoryEvent.for_labels(at, kind, labels, value=problem.value, threshold=problem.threshold, detail=detail)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from khp.configuration import Config
-from khp.routing import render_alertmanager_yaml
+from khp.routing import Checked, RoutingRejected, render_alertmanager_yaml, write_checked
+from khp.routing import check_config as routing_check
 
 from ._commands import help_of
 
@@ -50,48 +48,31 @@ def run(args: argparse.Namespace, config: Config, amtool: str = AMTOOL) -> int:
 
 def _write(target: Path, text: str, check: bool, amtool: str) -> int:
     """Write ``text`` beside ``target`` and rename it over; a rejected config leaves ``target`` as it was."""
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    candidate = Path(name)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        # Alertmanager runs as its own user and the file holds no secrets: keep the old mode, else 0644.
-        os.chmod(candidate, target.stat().st_mode & 0o7777 if target.exists() else 0o644)
-        if check and not check_config(candidate, amtool, shown_as=target):
-            print(f"khp alertmanager-config: {target} left unchanged", file=sys.stderr)
-            return 1
-        os.replace(candidate, target)
-    finally:
-        candidate.unlink(missing_ok=True)
+        checked = write_checked(target, text, amtool, check=check)
+    except RoutingRejected as exc:
+        print(f"khp alertmanager-config: {exc}", file=sys.stderr)
+        print(f"khp alertmanager-config: {target} left unchanged", file=sys.stderr)
+        return 1
+    if check:
+        _report(checked)
     print(f"khp alertmanager-config: wrote {target}", file=sys.stderr)
     return 0
 
 
 def check_config(path: Path, amtool: str = AMTOOL, shown_as: Path | None = None) -> bool:
     """Run ``amtool check-config path``; report on stderr. True if it passed or amtool is not installed."""
-    program = shutil.which(amtool)
-    if program is None:
-        print(
-            f"khp alertmanager-config: {amtool} not found, not checked "
-            "(Debian package 'prometheus-alertmanager' installs it)",
-            file=sys.stderr,
-        )
-        return True
-    try:
-        done = subprocess.run(
-            [program, "check-config", str(path)], capture_output=True, text=True, timeout=_CHECK_TIMEOUT, check=False
-        )
-    except subprocess.TimeoutExpired:
-        print(f"khp alertmanager-config: {program} check-config took over {_CHECK_TIMEOUT:g}s", file=sys.stderr)
+    checked = routing_check(path, amtool, shown_as)
+    if checked.ok is False:
+        print(f"khp alertmanager-config: amtool check-config rejected it:\n{checked.output}", file=sys.stderr)
         return False
-    output = (done.stdout + done.stderr).strip()
-    if shown_as is not None:
-        output = output.replace(str(path), str(shown_as))
-    if done.returncode != 0:
-        print(f"khp alertmanager-config: amtool check-config rejected it:\n{output}", file=sys.stderr)
-        return False
-    summary = output.splitlines()[0] if output else "ok"
-    print(f"khp alertmanager-config: amtool check-config: {summary}", file=sys.stderr)
+    _report(checked)
     return True
+
+
+def _report(checked: Checked) -> None:
+    if checked.ok is None:
+        print(f"khp alertmanager-config: {checked.output}", file=sys.stderr)
+        return
+    summary = checked.output.splitlines()[0] if checked.output else "ok"
+    print(f"khp alertmanager-config: amtool check-config: {summary}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""``khp stats``: what share of detected problems reached a room, per severity, cluster and check.
+"""``khp stats``: the noise ledger (of all problems detected, the share notified to the warning and
+to the critical room, and why the rest reached nobody), per cluster and check, and per severity.
 
 khp stats [--since 7d] [--until TIME] [--cluster C] [--json]
 
@@ -16,12 +17,36 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from khp.configuration import Config, format_duration, format_time, parse_duration, parse_time
-from khp.history import Figures, HistoryError, Statistics, open_history, statistics
+from khp.history import REASON_LABELS, Figures, HistoryError, Ledger, LedgerRow, Statistics, open_history, statistics
 
 from ._commands import help_of
 from ._common import UsageError
 
-COLUMNS = ("detected", "healed", "fired", "resolved", "open", "notified", "% notified", "failed", "median heal")
+COLUMNS = (
+    "detected",
+    "healed",
+    "fired",
+    "resolved",
+    "open",
+    "notified",
+    "% notified",
+    "sent",
+    "failed",
+    "median heal",
+)
+REASON_COLUMNS = {
+    "healed_while_pending": "healed",
+    "maintenance": "maint",
+    "muted": "muted",
+    "silenced": "silenced",
+    "inhibited": "inhibited",
+    "grouped": "grouped",
+    "flapping": "flapping",
+    "delivery_failed": "failed",
+    "still_pending": "pending",
+    "not_notified_yet": "unsent",
+}
+TOP = 15
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -79,23 +104,69 @@ def time_range(since: str, until: str | None, now: float) -> tuple[float, float]
     return start, end
 
 
-def render(stats: Statistics) -> str:
-    """The figures as readable tables."""
+def render(stats: Statistics, top: int = TOP) -> str:
+    """The ledger, then the per-severity figures, as readable tables."""
     scope = f"cluster {stats.cluster}" if stats.cluster else "all clusters"
     lines = [
-        f"Alert history {format_time(stats.since)} .. {format_time(stats.until)}, {scope}: "
+        f"Noise ledger {format_time(stats.since)} .. {format_time(stats.until)}, {scope}: "
         f"{stats.events} events, {stats.actions} operator actions"
         + (f", {stats.unmatched} about problems detected earlier" if stats.unmatched else ""),
         "",
+        *_headline(stats.ledger),
     ]
-    rows = {**stats.by_severity, "all": stats.total}
-    lines += _table("severity", rows, order=list(rows))
-    lines += ["", *_table("cluster", stats.by_cluster)]
-    lines += ["", *_table("check", stats.by_check)]
-    lines += ["", "Noisiest checks (most detected)"]
-    noisy = [[n.check, str(n.detected), str(n.fired), str(n.notified), _percent(n.share_fired)] for n in stats.noisiest]
-    lines += _grid(["check", "detected", "fired", "notified", "share fired"], noisy)
+    reasons = [r for r in REASON_COLUMNS if any(row.not_notified.get(r) for row in stats.ledger.by_check)]
+    for title, rows in (("cluster", stats.ledger.by_cluster), ("check", stats.ledger.by_check)):
+        lines += ["", f"By {title}, most problems notified first" + (f" (top {top})" if len(rows) > top else "")]
+        lines += _ledger_table(title, rows[:top], reasons) if rows else [f"{title}: no problems detected"]
+    lines += ["", "Alerts per severity (a critical problem raises its warning alert too)"]
+    rows_by_level = {**stats.by_severity, "all": stats.total}
+    lines += _table("severity", rows_by_level, order=list(rows_by_level))
     return "\n".join(lines) + "\n"
+
+
+def _headline(ledger: Ledger) -> list[str]:
+    total = ledger.total
+    detected = total.detected
+    notified = total.problems_notified
+    silent = detected - notified.get("any", 0)
+    rows: list[tuple[str, int]] = [
+        ("  notified to the warning room", notified.get("warning", 0)),
+        ("  notified to the critical room", notified.get("critical", 0)),
+        ("  notified to no room", silent),
+    ]
+    rows += [
+        (f"    {name}", total.not_notified[reason])
+        for reason, name in REASON_LABELS.items()
+        if total.not_notified.get(reason)
+    ]
+    width = max(len(label) for label, _count in rows)
+    digits = max(len(str(detected)), 5)
+    what = "(a check on a cluster and host, warning and critical together)"
+    lines = [f"{'problems detected':<{width}}  {detected:>{digits}}  {what}"]
+    lines += [f"{label:<{width}}  {count:>{digits}}  {_percent(share(count, detected)):>7}" for label, count in rows]
+    sent = total.notifications_sent
+    lines.append(
+        f"notifications sent: {sent.get('total', 0)}"
+        f" (warning {sent.get('warning', 0)}, critical {sent.get('critical', 0)})"
+        + (f"; alerts marked flapping: {ledger.flapping_started}" if ledger.flapping_started else "")
+    )
+    return lines
+
+
+def _ledger_table(title: str, rows: Sequence[LedgerRow], reasons: Sequence[str]) -> list[str]:
+    header = [title, "detected", "warning", "critical", "sent", *(REASON_COLUMNS[r] for r in reasons)]
+    cells = [
+        [
+            row.name,
+            str(row.detected),
+            str(row.problems_notified.get("warning", 0)),
+            str(row.problems_notified.get("critical", 0)),
+            str(row.notifications_sent.get("total", 0)),
+            *(str(row.not_notified.get(r, 0)) for r in reasons),
+        ]
+        for row in rows
+    ]
+    return _grid(header, cells)
 
 
 def _table(title: str, rows: Mapping[str, Figures], order: Sequence[str] | None = None) -> list[str]:
@@ -106,8 +177,8 @@ def _table(title: str, rows: Mapping[str, Figures], order: Sequence[str] | None 
 
 def _cells(f: Figures) -> list[str]:
     heal = "-" if f.median_heal_seconds is None else format_duration(f.median_heal_seconds)
-    counts = (f.detected, f.healed, f.fired, f.resolved, f.open, f.notified)
-    return [*map(str, counts), _percent(f.share_notified), str(f.failed), heal]
+    counts = (f.detected, f.healed, f.fired, f.resolved, f.open, f.problems_notified)
+    return [*map(str, counts), _percent(f.share_notified), str(f.notifications_sent), str(f.failed), heal]
 
 
 def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -123,3 +194,7 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _percent(share: float | None) -> str:
     return "-" if share is None else f"{share * 100:.2f}%"
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

@@ -7,6 +7,7 @@ become answers people can act on; nothing here raises to the chat platform.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -71,12 +72,13 @@ class Bot:
             try:
                 text, detail = self._carry_out(command, actor)
             except InvalidSilence as exc:
-                text, detail = say(language, "invalid", message=exc), f"failed: {exc}"
+                text, detail = invalid_text(exc, language), f"failed: {exc}"
             except AlertmanagerUnavailable as exc:
                 log.warning("%s: %s for %s: %s", actor, _describe(command), cluster, exc)
                 text, detail = say(language, "unavailable", cluster=cluster), f"failed: {exc}"
             except SilenceError as exc:
-                text, detail = say(language, "refused.by_alertmanager", message=exc), f"failed: {exc}"
+                log.warning("%s: %s for %s refused by Alertmanager: %s", actor, _describe(command), cluster, exc)
+                text, detail = say(language, "refused.by_alertmanager"), f"failed: {exc}"
             except Exception:
                 log.exception("%s: %s for %s failed", actor, _describe(command), cluster)
                 text, detail = say(language, "internal"), "failed: internal error (see the receiver's log)"
@@ -122,8 +124,9 @@ class Bot:
         silences = self.service.list_silences(cluster=command.cluster)
         alerts = self.alerts.alerts(command.cluster)
         if not silences and not alerts and command.cluster not in self.config.clusters:
-            known = ", ".join(sorted(self.config.clusters)) or "-"
-            return say(language, "status.unknown", cluster=command.cluster, known=known), ""
+            close = difflib.get_close_matches(command.cluster, list(self.config.clusters), n=1)
+            hint = say(language, "invalid.suggestion", name=close[0]) if close else ""
+            return say(language, "status.unknown", cluster=command.cluster, suggestion=hint), ""
         return status_text(command.cluster, silences, alerts, language), ""
 
     def _end(self, silence: Silence, language: str) -> dict[str, str]:
@@ -165,6 +168,19 @@ class Bot:
             self.record([event])
         except Exception:  # the answer matters more than its history; the log keeps the event
             log.exception("could not record %s in history: %s", actor, event)
+
+
+def invalid_text(error: InvalidSilence, language: str) -> str:
+    """A refused silence in the asker's language: what to change, never a server path or a config key."""
+    details = dict(error.details)
+    if error.reason not in InvalidSilence.REASONS or error.reason == "creator_missing":
+        return say(language, "invalid.other")
+    if "limit" in details:
+        details["limit"] = human_duration(float(details["limit"]), language)  # type: ignore[arg-type]
+    suggestion = details.get("suggestion")
+    if "suggestion" in details:
+        details["suggestion"] = say(language, "invalid.suggestion", name=suggestion) if suggestion else ""
+    return say(language, f"invalid.{error.reason}", **details)
 
 
 def _describe(command: Command) -> str:

@@ -44,8 +44,19 @@ _KO: Mapping[str, str] = {
         "Alertmanager가 응답하지 않았습니다. 잠시 후 다시 시도해 주세요."
         " 변경이 적용되었는지는 '상태 {cluster}'로 확인할 수 있습니다."
     ),
-    "invalid": "처리하지 못했습니다: {message}",
-    "refused.by_alertmanager": "Alertmanager가 요청을 처리하지 못했습니다: {message}",
+    "invalid.end_missing": "기간을 적어 주세요. 알림 끄기는 반드시 끝나야 합니다 (최대 {limit}).",
+    "invalid.end_invalid": "기간을 읽을 수 없습니다. 30m, 2h, 1d, 30분, 2시간, 1일처럼 적어 주세요.",
+    "invalid.end_past": "끝나는 시각이 이미 지났습니다. 더 뒤의 시각을 적어 주세요.",
+    "invalid.too_long": "너무 깁니다. 최대 {limit}까지 할 수 있으니 더 짧게 적어 주세요.",
+    "invalid.cluster_missing": "클러스터 이름을 하나 적어 주세요.",
+    "invalid.cluster_unknown": "'{name}' 클러스터를 모릅니다.{suggestion}",
+    "invalid.check_missing": "검사 이름을 적어 주세요.",
+    "invalid.check_unknown": "'{name}' 검사를 모릅니다 (대소문자를 구분합니다).{suggestion}",
+    "invalid.level_unknown": "'{level}'은(는) 뮤트 방식이 아닙니다. cri(심각만 받기)나 off(끄기)를 적어 주세요.",
+    "invalid.reason_missing": "사유를 적어 주세요. 다른 사람이 왜 조용한지 알 수 있도록 남깁니다.",
+    "invalid.other": "요청대로 처리할 수 없습니다. '도움말'로 사용법을 확인해 주세요.",
+    "invalid.suggestion": " 혹시 '{name}'인가요?",
+    "refused.by_alertmanager": "Alertmanager가 요청을 거절했습니다. 관리자에게 수신기 로그 확인을 부탁해 주세요.",
     "internal": "봇 내부 오류로 처리하지 못했습니다. 관리자에게 수신기 로그 확인을 부탁해 주세요.",
     "maintenance.started": (
         "{cluster} 점검 모드: {until}까지 ({length}).\n사유: {reason}\n일찍 끝내려면: 점검해제 {cluster}"
@@ -67,9 +78,7 @@ _KO: Mapping[str, str] = {
     "status.alerts": "발생 중인 알림:",
     "status.severity": "• {severity} {count}건: {checks}",
     "status.suppressed": "(그중 {count}건은 사일런스·억제됨)",
-    "status.unknown": (
-        "'{cluster}' 클러스터를 모릅니다 (클러스터 파일도, Alertmanager 알림도 없음). 아는 클러스터: {known}"
-    ),
+    "status.unknown": "'{cluster}' 클러스터를 모릅니다 (클러스터 파일도, Alertmanager 알림도 없음).{suggestion}",
     "severity.critical": "심각",
     "severity.warning": "경고",
     "severity.other": "기타",
@@ -123,8 +132,19 @@ _EN: Mapping[str, str] = {
     "unavailable": (
         "Alertmanager did not answer; try again in a minute. 'status {cluster}' shows whether the change was made."
     ),
-    "invalid": "Not done: {message}",
-    "refused.by_alertmanager": "Alertmanager could not do it: {message}",
+    "invalid.end_missing": "Say for how long: a silence always ends (at most {limit}).",
+    "invalid.end_invalid": "I cannot read that duration; write it like 30m, 2h or 1d.",
+    "invalid.end_past": "That end is already past; give a later one.",
+    "invalid.too_long": "That is too long: at most {limit}. Give a shorter one.",
+    "invalid.cluster_missing": "Name one cluster.",
+    "invalid.cluster_unknown": "I do not know cluster '{name}'.{suggestion}",
+    "invalid.check_missing": "Name the check.",
+    "invalid.check_unknown": "I do not know the check '{name}' (names are case-sensitive).{suggestion}",
+    "invalid.level_unknown": "'{level}' is not a way to mute; use cri (critical only) or off (nothing).",
+    "invalid.reason_missing": "Give a reason, so others know why the cluster is silent.",
+    "invalid.other": "Not done as asked; 'help' shows how to ask.",
+    "invalid.suggestion": " Did you mean '{name}'?",
+    "refused.by_alertmanager": "Alertmanager refused it; ask an administrator to look at the receiver's log.",
     "internal": "Not done: the bot failed inside; ask an administrator to look at the receiver's log.",
     "maintenance.started": (
         "{cluster} is in maintenance until {until} ({length}).\nReason: {reason}\nTo end it early: unmaint {cluster}"
@@ -146,7 +166,7 @@ _EN: Mapping[str, str] = {
     "status.alerts": "Firing alerts:",
     "status.severity": "• {severity} {count}: {checks}",
     "status.suppressed": "({count} of them silenced or inhibited)",
-    "status.unknown": "I do not know cluster '{cluster}' (no cluster file, no alert in Alertmanager). Known: {known}",
+    "status.unknown": "I do not know cluster '{cluster}' (no cluster file, no alert in Alertmanager).{suggestion}",
     "severity.critical": "critical",
     "severity.warning": "warning",
     "severity.other": "other",

@@ -32,7 +32,7 @@ from ._model import (
 )
 from ._reader import Section
 
-COMPONENT_SECTIONS = ("receiver", "history", "console")
+COMPONENT_SECTIONS = ("receiver", "history", "console", "flapping")
 _TOP_KEYS = (
     "sources",
     "store",

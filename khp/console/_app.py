@@ -23,7 +23,7 @@ from ._catalog import build_catalog
 from ._service import ConsoleService
 from ._settings import ConsoleSettings, console_settings, secret_key
 from ._throttle import LoginThrottle
-from ._views import blueprint, error_page, template_helpers
+from ._views import blueprint, duration_filter, error_page, template_helpers
 
 log = logging.getLogger("console")
 
@@ -56,7 +56,14 @@ def create_app(
         raise ConfigError(config.file, "monitors", str(exc)) from None
     if history is None:
         history = open_history(config, environ=environ, clock=clock)
-    service = ConsoleService(LiveConfig(config), catalog, history, clock=clock, silences=silences)
+    service = ConsoleService(
+        LiveConfig(config),
+        catalog,
+        history,
+        clock=clock,
+        silences=silences,
+        alertmanager_config=settings.alertmanager_config,
+    )
 
     app = Flask("console", root_path=str(Path(__file__).parent))
     app.config.update(
@@ -75,6 +82,7 @@ def create_app(
     app.extensions["khp_console_throttle"] = LoginThrottle()
     app.register_blueprint(blueprint)
     app.jinja_env.globals.update(csrf_token=csrf_token, **template_helpers(clock))
+    app.jinja_env.filters["duration"] = duration_filter
     app.before_request(lambda: _guard(settings))
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _http_error)

@@ -16,6 +16,8 @@ from evaluator import BUNDLED_DIR, discover_monitors, threshold_keys
 from khp.configuration import Config
 from khp.silences import EVALUATOR_CHECKS, emit_names
 
+from ._check_keys import check_threshold_keys
+
 PROJECT_ROOT = BUNDLED_DIR.parent.parent
 
 
@@ -25,6 +27,12 @@ class Catalog:
     keys_by_monitor: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     monitors_by_key: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     directories: tuple[Path, ...] = ()
+    keys_by_check: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (monitor, check) -> keys
+
+    def check_keys(self, monitor: str, check: str) -> tuple[str, ...]:
+        """The threshold keys a check compares with (its monitor's when the code does not tell)."""
+        found = self.keys_by_check.get((monitor, check))
+        return found if found is not None else self.keys_by_monitor.get(monitor, ())
 
     def source_file(self, path: str, config_file: str) -> Path | None:
         """The monitor file a problem's ``source`` path names, if it lies in a monitor directory."""
@@ -49,11 +57,14 @@ def build_catalog(config: Config) -> Catalog:
     checks = set(EVALUATOR_CHECKS)
     by_monitor: dict[str, tuple[str, ...]] = {}
     by_key: dict[str, list[str]] = {}
+    by_check: dict[tuple[str, str], tuple[str, ...]] = {}
     directories = {directory.resolve() for directory in config.monitors}
     for monitor in monitors:
         checks |= emit_names(monitor)
         keys = tuple(sorted(threshold_keys(monitor)))
         by_monitor[monitor.monitor_name()] = keys
+        for check, check_keys in check_threshold_keys(monitor).items():
+            by_check[(monitor.monitor_name(), check)] = check_keys
         for key in keys:
             by_key.setdefault(key, []).append(monitor.monitor_name())
         file = inspect.getsourcefile(monitor)
@@ -64,4 +75,5 @@ def build_catalog(config: Config) -> Catalog:
         keys_by_monitor=by_monitor,
         monitors_by_key={key: tuple(names) for key, names in by_key.items()},
         directories=tuple(sorted(directories)),
+        keys_by_check=by_check,
     )

@@ -1,4 +1,4 @@
-"""Detected vs notified over time, as an SVG drawn on the server. Pure: no I/O, no Flask, no JavaScript.
+"""Detected, fired and problems notified over time, as an SVG drawn on the server. Pure: no I/O, no JavaScript.
 
 ``timeline`` counts, per time bucket, the problems detected, the ones that fired, and the
 problems a room was notified about; ``svg`` draws them as grouped bars with a value axis,
@@ -16,7 +16,7 @@ from khp.history import HistoryEvent
 
 STEPS = (300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
 MAX_BUCKETS = 48
-SERIES = (("detected", "Detected"), ("fired", "Fired"), ("notified", "Notified"))
+SERIES = (("detected", "Detected"), ("fired", "Fired"), ("notified", "Problems notified"))
 
 
 @dataclass(frozen=True)

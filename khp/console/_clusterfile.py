@@ -1,4 +1,4 @@
-"""Editing one threshold in a cluster file: keep the rest of the file, write it atomically.
+"""Editing one threshold, the rooms or the pending time in a cluster file: keep the rest, write atomically.
 
 ``set_threshold(text, key, entry)`` is pure. It finds the top-level ``thresholds:`` mapping
 through PyYAML's node positions and changes only the line(s) of ``key``: every other line,
@@ -171,6 +171,56 @@ def _block(
     lines = [f"  {name}: {flow(value) if value is not None else 'null'}" for name, value in wanted.items()]
     block = "thresholds:\n" + "".join(f"{line}\n" for line in lines) if lines else "thresholds: {}\n"
     return text[:start] + block + text[end:]
+
+
+def set_top(text: str, key: str, value: Any) -> tuple[str, str]:
+    """``text`` with the top-level ``key`` set to ``value`` (removed when None), and how it was done.
+
+    For a cluster's ``pending`` and ``channels``: the lines of ``key`` (and its block) are replaced
+    by ``key: <value>`` in flow style; every other line and comment stays. The result is parsed
+    back and compared; if it does not match, the whole file is dumped again (comments lost).
+    """
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise ClusterFileError(f"the file is not valid YAML now ({exc}); fix it by hand first") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or (root is not None and not isinstance(root, yaml.MappingNode)):
+        raise ClusterFileError("the file does not hold a mapping; fix it by hand first")
+    expected = copy.deepcopy(data)
+    if value is None:
+        expected.pop(key, None)
+    else:
+        expected[key] = value
+    line = f"{key}: {yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1000).strip()}"
+    if line.endswith("\n..."):
+        line = line[:-4].rstrip()
+    pair = _top_pair(root, key)
+    if pair is None:
+        tail = "" if not text or text.endswith("\n") else "\n"
+        edited = text if value is None else f"{text}{tail}{line}\n"
+    else:
+        key_node, value_node = pair
+        start = _line_start(text, key_node.start_mark.index)
+        end = _line_end(text, max(key_node.end_mark.index, _last_end(value_node)))
+        rest = text[end:]
+        one_line = "\n" not in text[key_node.start_mark.index : _last_end(value_node)]
+        comment = re.match(r"^[^\n#]*?(\s+#[^\n]*)\n", text[_last_end(value_node) : end])
+        kept = comment.group(1) if comment and one_line else ""  # a one-line entry keeps its comment
+        edited = text[:start] + ("" if value is None else f"{line}{kept}\n") + rest
+    if _loads_as(edited, expected):
+        return edited, SURGICAL
+    return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True), DUMPED
+
+
+def _loads_as(text: str, expected: dict[str, Any]) -> bool:
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return (loaded or {}) == expected
 
 
 @contextlib.contextmanager

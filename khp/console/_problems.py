@@ -16,6 +16,7 @@ from pathlib import Path
 from evaluator import Problem
 
 TABLE = "alert_states"  # alert_bridge._states.TABLE
+FLAPPING_TABLE = "alert_flapping"  # alert_bridge._flapping.TABLE
 LIVE_PHASES = ("firing", "pending")
 _FIELDS = frozenset(f.name for f in dataclasses.fields(Problem))
 
@@ -32,6 +33,7 @@ class CurrentProblem:
     phase: str
     since: float
     fired: float | None
+    flapping: float | None = None  # held firing as flapping since then
 
     @property
     def cluster(self) -> str:
@@ -55,6 +57,7 @@ def read_problems(store: Path, cluster: str | None = None) -> list[CurrentProble
         rows = conn.execute(
             f"SELECT phase, since, fired, problem FROM {TABLE} WHERE phase IN ({marks})", LIVE_PHASES
         ).fetchall()
+        flapping = _flapping(conn)
     except sqlite3.Error as exc:
         raise ProblemsUnavailable(f"cannot read {TABLE} in {store}: {exc}") from None
     finally:
@@ -63,8 +66,22 @@ def read_problems(store: Path, cluster: str | None = None) -> list[CurrentProble
     for phase, since, fired, raw in rows:
         problem = _problem(raw)
         if problem is not None and (cluster is None or problem.cluster == cluster):
-            found.append(CurrentProblem(problem, phase, since, fired))
+            found.append(CurrentProblem(problem, phase, since, fired, flapping.get(problem.key)))
     return sorted(found, key=_order)
+
+
+def _flapping(conn: sqlite3.Connection) -> dict[tuple, float]:
+    """Problem key -> since when its alert flaps (the bridge's ``alert_flapping``, if it has one)."""
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FLAPPING_TABLE,)).fetchone()
+    if not exists:
+        return {}
+    found = {}
+    for key, since in conn.execute(f"SELECT key, since FROM {FLAPPING_TABLE} WHERE since IS NOT NULL"):
+        try:
+            found[tuple(json.loads(key))] = float(since)
+        except (TypeError, ValueError):
+            continue
+    return found
 
 
 def _problem(raw: str) -> Problem | None:

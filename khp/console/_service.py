@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from khp.configuration import Config, ConfigError, LiveConfig, format_duration
-from khp.history import History, HistoryError, HistoryEvent, problem_key, statistics, statistics_json
-from khp.silences import Silence, SilenceError, SilenceService
+from khp.history import REASON_LABELS, History, HistoryError, HistoryEvent, problem_key, statistics, statistics_json
+from khp.silences import AlertmanagerClient, Silence, SilenceError, SilenceService, StatusWatch
 
 from ._catalog import Catalog
 from ._chart import Bucket, step_for, svg, timeline
+from ._cluster_settings import ClusterSettingsEditor, Edit, parse_pending, parse_rooms
 from ._clusterfile import ClusterFileError, locked, read_text, set_threshold, write_atomically
-from ._fleet import ClusterSummary, Rooms, durations, fleet, maintenance_of, mutes_by_check, rooms
+from ._filters import FleetFilter
+from ._fleet import Fleet, Rooms, durations, fleet, maintenance_of, mutes_by_check, rooms
 from ._problems import CurrentProblem, ProblemsUnavailable, read_problems
 from ._thresholds import ThresholdInputError, ThresholdRow, describe_change, parse_entry, threshold_rows
 
@@ -35,6 +37,18 @@ MAINTENANCE_CHOICES: tuple[tuple[str, float], ...] = (
     ("8h", 28800.0), ("1d", 86400.0), ("3d", 259200.0), ("7d", 604800.0),
 )  # fmt: skip
 ACTIONS_SHOWN = 15
+REASON_COLUMNS = {
+    "healed_while_pending": "Healed while pending",
+    "maintenance": "Maintenance",
+    "muted": "Muted",
+    "silenced": "Other silence",
+    "inhibited": "Inhibited",
+    "grouped": "Grouped",
+    "flapping": "Flapping",
+    "delivery_failed": "Delivery failed",
+    "still_pending": "Still pending",
+    "not_notified_yet": "Not notified yet",
+}
 CHANNEL = "console"
 
 
@@ -44,7 +58,8 @@ class ThresholdRefused(Exception):
 
 @dataclass
 class Overview:
-    clusters: list[ClusterSummary]
+    fleet: Fleet
+    filter: FleetFilter
     notices: list[str] = field(default_factory=list)
 
 
@@ -64,6 +79,11 @@ class ClusterView:
     file: str
     threshold_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # monitor -> keys it uses
     notices: list[str] = field(default_factory=list)
+    held: Mapping[tuple, str] = field(default_factory=dict)  # Problem.key -> why Alertmanager holds it back
+    pending: float | None = None  # the cluster file's own pending time
+    default_pending: float = 300.0
+    check_keys: Any = None  # (monitor, check) -> the threshold keys that check uses
+    rooms_editable: bool = False
 
     @property
     def overrides(self) -> list[ThresholdRow]:
@@ -81,6 +101,8 @@ class HistoryView:
     figures: dict[str, Any]
     clusters: list[str]
     notices: list[str] = field(default_factory=list)
+    reasons: Mapping[str, str] = field(default_factory=lambda: dict(REASON_LABELS))
+    reason_columns: Mapping[str, str] = field(default_factory=dict)  # the reasons any check has, short names
 
 
 class ConsoleService:
@@ -94,12 +116,14 @@ class ConsoleService:
         *,
         clock: Callable[[], float] = time.time,
         silences: SilenceService | None = None,
+        alertmanager_config: Path | None = None,
     ) -> None:
         self.live = live
         self.catalog = catalog
         self.history = history
         self.clock = clock
         self._silences = silences
+        self.editor = ClusterSettingsEditor(live, alertmanager_config)
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -129,13 +153,27 @@ class ConsoleService:
             notices.append(f"Silences unknown (maintenance, mutes): {exc}")
             return None
 
-    def overview(self) -> Overview:
+    def held(self, config: Config, notices: list[str]) -> dict[tuple, str]:
+        """``Problem.key`` -> why Alertmanager holds the alert back ("" when it sends it on), as it says now."""
+        client = AlertmanagerClient(config.alertmanager.urls, timeout=min(config.alertmanager.timeout, 5.0))
+        watch = StatusWatch(client, clock=self.clock)
+        try:
+            reading = watch.read()
+        finally:
+            watch.close()
+        if not reading.ok:
+            notices.append(f"What Alertmanager holds back is unknown: {reading.error}")
+        return {key: status.reason for key, status in reading.statuses.items()}
+
+    def overview(self, chosen: FleetFilter | None = None) -> Overview:
         config = self.config()
         notices = self.notices()
         problems = self.problems(config, notices)
         service = self.silence_service(config, {p.cluster for p in problems})
         silences = self._silences_of(service, notices, None)
-        return Overview(fleet(config, problems, silences), notices)
+        chosen = chosen or FleetFilter()
+        held = self.held(config, notices) if silences is not None else {}  # no answer just now: do not wait twice
+        return Overview(fleet(config, problems, silences, held, chosen), chosen, notices)
 
     def cluster(self, name: str) -> ClusterView | None:
         """The cluster page's data, or None when nothing knows the cluster."""
@@ -168,6 +206,11 @@ class ConsoleService:
             file=cluster.file if cluster is not None else "",
             threshold_keys=self.catalog.keys_by_monitor,
             notices=notices,
+            held=self.held(config, notices) if problems and silences is not None else {},
+            pending=cluster.pending if cluster is not None else None,
+            default_pending=config.evaluation.pending,
+            check_keys=self.catalog.check_keys,
+            rooms_editable=self.editor.alertmanager_config is not None,
         )
 
     def history_view(self, since: float, until: float, cluster: str | None) -> HistoryView:
@@ -182,7 +225,11 @@ class ConsoleService:
             events, figures = [], {}
         buckets = timeline(events, since, until, step)
         clusters = sorted(set(config.clusters) | {e.cluster for e in events if e.cluster})
-        return HistoryView(since, until, cluster, step, buckets, svg(buckets), figures, clusters, notices)
+        rows = (figures.get("ledger") or {}).get("by_check", [])
+        columns = {r: name for r, name in REASON_COLUMNS.items() if any(row["not_notified"].get(r) for row in rows)}
+        view = HistoryView(since, until, cluster, step, buckets, svg(buckets), figures, clusters, notices)
+        view.reason_columns = columns
+        return view
 
     def statistics(self, since: float, until: float, cluster: str | None) -> dict[str, Any]:
         """``history.statistics_json`` of the range: the figures behind the history page, as JSON."""
@@ -254,6 +301,32 @@ class ConsoleService:
         log.info("%s set %s on %s in %s (%s)", user, change, cluster, path, method)
         self.record(user, cluster, "", f"{change} in {path.name}")
         return change
+
+    def set_rooms(self, user: str, cluster: str, texts: Mapping[str, str]) -> Edit:
+        """Write ``cluster``'s rooms and put the routing in force on every Alertmanager."""
+        edit = self.editor.set_rooms(cluster, parse_rooms(texts))
+        deployed = edit.deployed
+        if deployed is not None:
+            log.info(
+                "%s: %s; %s reloaded %s, failed %s",
+                user,
+                edit.change,
+                deployed.path,
+                deployed.reloaded,
+                deployed.failed,
+            )
+            where = f"{deployed.path.name} re-rendered, reloaded on {len(deployed.reloaded)} of"
+            where += f" {len(deployed.reloaded) + len(deployed.failed)} Alertmanagers"
+            self.record(user, cluster, "", f"{edit.change}; {where}")
+        return edit
+
+    def set_pending(self, user: str, cluster: str, text: str) -> Edit:
+        """Write ``cluster``'s pending time; ``khp run`` takes it at its next cycle."""
+        edit = self.editor.set_pending(cluster, parse_pending(text))
+        if not edit.change.endswith("(unchanged)"):
+            log.info("%s: %s", user, edit.change)
+            self.record(user, cluster, "", edit.change)
+        return edit
 
     def record(self, user: str, cluster: str, check: str, detail: str) -> None:
         """One ``action`` event; a history that cannot take it is logged, the action stands."""

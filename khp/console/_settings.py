@@ -12,6 +12,7 @@ console:
   secret_key_env: KHP_CONSOLE_SECRET  # environment variable holding the session-signing key
   secure_cookie: false                # true when served over HTTPS: the session cookie is sent over HTTPS only
   session_lifetime: 12h               # how long a log-in lasts
+  alertmanager_config: deploy/alertmanager.yml  # the file every Alertmanager reads: room edits re-render it
 ```
 
 At least one of ``users`` and ``trusted_header`` is needed, else nobody could log in.
@@ -23,6 +24,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 from khp.configuration import Config, ConfigError, ConfigSection
@@ -36,6 +38,7 @@ _KEYS = (
     "secret_key_env",
     "secure_cookie",
     "session_lifetime",
+    "alertmanager_config",
 )
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEADER = re.compile(r"^[A-Za-z0-9-]+$")
@@ -62,6 +65,7 @@ class ConsoleSettings:
     secret_key_env: str = "KHP_CONSOLE_SECRET"
     secure_cookie: bool = False
     session_lifetime: float = 12 * 3600.0
+    alertmanager_config: Path | None = None  # where a room edit writes the re-rendered alertmanager.yml
 
 
 def console_settings(config: Config) -> ConsoleSettings:
@@ -103,6 +107,7 @@ def console_settings(config: Config) -> ConsoleSettings:
         secret_key_env=env,
         secure_cookie=section.boolean("secure_cookie", ConsoleSettings.secure_cookie),
         session_lifetime=section.duration("session_lifetime", ConsoleSettings.session_lifetime),
+        alertmanager_config=_alertmanager_config(section, config.file),
     )
 
 
@@ -129,6 +134,17 @@ def _loopback(listen: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _alertmanager_config(section: ConfigSection, file: str) -> Path | None:
+    if not section.has("alertmanager_config"):
+        return None
+    path = Path(section.string("alertmanager_config")).expanduser()
+    if not path.is_absolute():
+        path = Path(file).resolve().parent / path
+    if not path.parent.is_dir():
+        raise section.error("alertmanager_config", f"{path.parent} is not a directory")
+    return path
 
 
 def secret_key(settings: ConsoleSettings, environ: Mapping[str, str]) -> str:

@@ -30,6 +30,8 @@ from khp.silences import AlertmanagerUnavailable, InvalidSilence, SilenceError
 from ._auth import check_password, current_user, log_in, log_out
 from ._backtest import BacktestRefused, BacktestRequest
 from ._backtest import run as run_backtest
+from ._cluster_settings import Edit, SettingRefused
+from ._filters import FilterError, FleetFilter
 from ._service import ConsoleService, ThresholdRefused
 from ._settings import ConsoleSettings
 from ._thresholds import format_number
@@ -38,6 +40,7 @@ from ._throttle import LoginThrottle
 log = logging.getLogger("console")
 
 blueprint = Blueprint("console", __name__)
+PROBLEMS_SHOWN = 500
 
 
 def _service() -> ConsoleService:
@@ -82,8 +85,23 @@ def stats_api() -> Response | tuple[Response, int]:
 
 
 @blueprint.get("/")
-def fleet() -> str:
-    return render_template("fleet.html", view=_service().overview())
+def fleet() -> str | tuple[str, int]:
+    return _fleet_page("fleet.html")
+
+
+@blueprint.get("/problems")
+def problems() -> str | tuple[str, int]:
+    return _fleet_page("problems.html")
+
+
+def _fleet_page(template: str) -> str | tuple[str, int]:
+    """The fleet or the fleet-wide problem list under the query string's filter (400 for a bad one)."""
+    try:
+        chosen = FleetFilter.parse(request.args)
+    except FilterError as exc:
+        view = _service().overview()
+        return render_template(template, view=view, limit=PROBLEMS_SHOWN, error=f"Filter not applied: {exc}"), 400
+    return render_template(template, view=_service().overview(chosen), limit=PROBLEMS_SHOWN, error=None)
 
 
 @blueprint.get("/clusters/<name>")
@@ -182,6 +200,40 @@ def threshold(name: str, key: str) -> Response | tuple[str, int]:
     except ThresholdRefused as exc:
         return _refused(name, exc, 422)
     return _back(name, f"threshold-{key}", f"Saved {change}.")
+
+
+@blueprint.post("/clusters/<name>/rooms")
+def set_rooms(name: str) -> Response | tuple[str, int]:
+    form = request.form
+    try:
+        edit = _service().set_rooms(_user(), name, {level: form.get(level, "") for level in ("warning", "critical")})
+    except SettingRefused as exc:
+        return _refused(name, exc, 422)
+    return _edited(name, "rooms", edit)
+
+
+@blueprint.post("/clusters/<name>/pending")
+def set_pending(name: str) -> Response | tuple[str, int]:
+    try:
+        edit = _service().set_pending(_user(), name, request.form.get("pending", ""))
+    except SettingRefused as exc:
+        return _refused(name, exc, 422)
+    return _edited(name, "pending", edit)
+
+
+def _edited(name: str, anchor: str, edit: Edit) -> Response:
+    deployed = edit.deployed
+    if deployed is None:
+        return _back(name, anchor, f"Saved {edit.change}.")
+    checked = "checked by amtool" if deployed.checked else "not checked (amtool is not installed)"
+    message = f"Saved {edit.change}. {deployed.path.name} re-rendered, {checked}"
+    if deployed.reloaded:
+        message += f", reloaded on {', '.join(deployed.reloaded)}"
+    if deployed.failed:
+        why = "; ".join(f"{url}: {reason}" for url, reason in deployed.failed.items())
+        flash(f"{message}. Not reloaded on {why}: reload it there (POST /-/reload) or restart it.", "error")
+        return redirect(url_for("console.cluster", name=name, _anchor=anchor), code=303)  # type: ignore[return-value]
+    return _back(name, anchor, message + ".")
 
 
 @blueprint.post("/clusters/<name>/maintenance")
@@ -303,6 +355,11 @@ def template_helpers(clock: Callable[[], float]) -> dict[str, Any]:
         return current_user(_settings())
 
     return {"when": when, "ago": ago, "until": until, "num": format_number, "source_href": source_href, "user": user}
+
+
+def duration_filter(seconds: float) -> str:
+    """``300`` -> ``'5m'``: durations as the configuration writes them."""
+    return format_duration(seconds)
 
 
 def _round(seconds: float) -> float:

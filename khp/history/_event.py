@@ -15,6 +15,9 @@ EVENT_KINDS = (
     "notified",  # the receiver delivered a message about it to a room
     "failed",  # the receiver gave up delivering to a room
     "action",  # an operator acted (maintenance, mute) from chat, CLI or console
+    "suppressed",  # Alertmanager held a firing alert back: maintenance, muted, silenced or inhibited
+    "flapping",  # the alert changed state too often: held firing, one notification, until stable
+    "stable",  # a flapping alert has been stable long enough: back to normal
 )
 KEY_LABELS = ("alertname", "monitor", "cluster", "host", "severity")
 

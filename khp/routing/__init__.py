@@ -8,13 +8,16 @@ receivers named so the khp receiver can find their rooms::
     text = render_alertmanager_yaml(config)                 # what configs/alertmanager.yml holds
     rooms_for_receiver(config, "khp-alpha-critical")        # ('kakaowork:67890', 'kakaotalk:ops')
 
-Pure: no I/O here; the command (``khp/_routing.py``) writes and checks the file.
+Pure but for ``deploy`` (``_deploy``): it checks a rendering with ``amtool check-config``, writes
+it atomically and reloads every Alertmanager (``POST /-/reload``), for the command
+(``khp/_routing.py``) and the console's room edits.
 """
 
 from __future__ import annotations
 
 from khp.configuration import Config
 
+from ._deploy import Checked, Deployed, RoutingRejected, check_config, deploy, reload_all, write_checked
 from ._names import DEFAULT, PREFIX, RECEIVER_LEVELS, ReceiverName, UnknownReceiver, parse_receiver_name, receiver_name
 from ._render import GROUP_BY, INHIBIT_EQUAL, alertmanager_duration, matcher, render_alertmanager_config
 from ._rooms import receiver_rooms, rooms_for_receiver, routed_clusters
@@ -33,16 +36,23 @@ __all__ = [
     "INHIBIT_EQUAL",
     "PREFIX",
     "RECEIVER_LEVELS",
+    "Checked",
+    "Deployed",
     "ReceiverName",
+    "RoutingRejected",
     "UnknownReceiver",
     "alertmanager_duration",
+    "check_config",
+    "deploy",
     "matcher",
     "parse_receiver_name",
     "receiver_name",
     "receiver_rooms",
+    "reload_all",
     "render_alertmanager_config",
     "render_alertmanager_yaml",
     "rooms_for_receiver",
     "routed_clusters",
     "to_yaml",
+    "write_checked",
 ]

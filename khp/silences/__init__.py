@@ -15,6 +15,10 @@ mandatory, in the future and bounded by ``silences.max_maintenance`` / ``silence
 Alertmanagers of one HA cluster replicate silences by gossip, so a silence is created on the
 first of ``alertmanager.urls`` that answers (not on each), and read from the first that answers.
 
+What Alertmanager does with each alert (``alert_statuses``, read in the background by
+``StatusWatch``): active, or suppressed by a maintenance window, a mute, another silence or an
+inhibition; ``khp run`` exports it and records it in the history.
+
 Errors::
 
     SilenceError
@@ -29,14 +33,29 @@ from ._errors import AlertmanagerUnavailable, InvalidSilence, SilenceError, Sile
 from ._model import CRI, KINDS, MAINTENANCE, MUTE_LEVELS, OFF, Maintenance, Mute, Silence, decode, matchers_for
 from ._rules import end_time, maintenance_request, mute_request
 from ._service import SilenceService, is_silence_id
+from ._statuses import (
+    ACTIVE,
+    SUPPRESSED,
+    UNPROCESSED,
+    AlertStatus,
+    StatusKey,
+    StatusReading,
+    StatusWatch,
+    alert_statuses,
+    status_key,
+)
 
 __all__ = [
+    "ACTIVE",
     "CRI",
     "EVALUATOR_CHECKS",
     "KINDS",
     "MAINTENANCE",
     "MUTE_LEVELS",
     "OFF",
+    "SUPPRESSED",
+    "UNPROCESSED",
+    "AlertStatus",
     "AlertmanagerClient",
     "AlertmanagerUnavailable",
     "InvalidSilence",
@@ -46,6 +65,10 @@ __all__ = [
     "SilenceError",
     "SilenceNotFound",
     "SilenceService",
+    "StatusKey",
+    "StatusReading",
+    "StatusWatch",
+    "alert_statuses",
     "decode",
     "emit_names",
     "end_time",
@@ -54,4 +77,5 @@ __all__ = [
     "maintenance_request",
     "matchers_for",
     "mute_request",
+    "status_key",
 ]

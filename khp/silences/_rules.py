@@ -48,7 +48,9 @@ def _parse_end(
     if until is None and duration is None:
         raise InvalidSilence(
             f"{what} needs an end: give an end time (--until) or a duration (--for), {allowed};"
-            " silences never stay on open-ended"
+            " silences never stay on open-ended",
+            "end_missing",
+            limit=limit,
         )
     if until is not None and duration is not None:
         raise InvalidSilence(f"{what}: give an end time (--until) or a duration (--for), not both")
@@ -56,27 +58,30 @@ def _parse_end(
         try:
             seconds = parse_duration(duration)
         except ValueError as exc:
-            raise InvalidSilence(f"{what}: duration {exc}") from None
+            raise InvalidSilence(f"{what}: duration {exc}", "end_invalid") from None
         if seconds <= 0:
-            raise InvalidSilence(f"{what}: the duration must be more than 0, {allowed}")
+            raise InvalidSilence(f"{what}: the duration must be more than 0, {allowed}", "end_invalid")
         return reference + seconds
     assert until is not None
     try:
         return parse_time(until, now=now)
     except ValueError as exc:
-        raise InvalidSilence(f"{what}: end time {exc}") from None
+        raise InvalidSilence(f"{what}: end time {exc}", "end_invalid") from None
 
 
 def check_end(now: float, end: float, *, limit: float, limit_key: str, what: str) -> None:
     """Fail unless ``end`` is after ``now`` and within ``limit`` of it."""
     if end <= now:
         raise InvalidSilence(
-            f"{what}: the end {format_time(end)} is not in the future (now is {format_time(now)}); give a later end"
+            f"{what}: the end {format_time(end)} is not in the future (now is {format_time(now)}); give a later end",
+            "end_past",
         )
     if end - now > limit:
         raise InvalidSilence(
             f"{what} would last {format_duration(end - now)}, longer than the {format_duration(limit)} allowed by"
-            f" {limit_key}; choose an earlier end, or raise {limit_key} in the configuration"
+            f" {limit_key}; choose an earlier end, or raise {limit_key} in the configuration",
+            "too_long",
+            limit=limit,
         )
 
 
@@ -84,11 +89,14 @@ def check_cluster(cluster: str, known: Collection[str], *, clusters_dir: str = "
     """``cluster`` stripped, if known; else an error listing the known clusters."""
     name = (cluster or "").strip()
     if not name:
-        raise InvalidSilence(f"name a cluster; known clusters: {_listing(known)}")
+        raise InvalidSilence(f"name a cluster; known clusters: {_listing(known)}", "cluster_missing")
     if name not in known:
         raise InvalidSilence(
             f"unknown cluster {name!r}{_suggest(name, known)}: it has no cluster file in {clusters_dir} and no alert"
-            f" in Alertmanager; known clusters: {_listing(known)}"
+            f" in Alertmanager; known clusters: {_listing(known)}",
+            "cluster_unknown",
+            name=name,
+            suggestion=_close(name, known),
         )
     return name
 
@@ -97,25 +105,34 @@ def check_name(check: str, known: Collection[str]) -> str:
     """``check`` if some monitor emits it (or it is one of the evaluator's own); else an error."""
     name = (check or "").strip()
     if not name:
-        raise InvalidSilence(f"name a check; known checks: {_listing(known)}")
+        raise InvalidSilence(f"name a check; known checks: {_listing(known)}", "check_missing")
     if name not in known:
         raise InvalidSilence(
             f"unknown check {name!r}{_suggest(name, known)}: no monitor emits it; known checks (names are"
-            f" case-sensitive): {_listing(known)}"
+            f" case-sensitive): {_listing(known)}",
+            "check_unknown",
+            name=name,
+            suggestion=_close(name, known),
         )
     return name
 
 
 def check_level(level: str) -> str:
     if level not in MUTE_LEVELS:
-        raise InvalidSilence(f"unknown mute level {level!r}; use 'cri' (send critical only) or 'off' (send nothing)")
+        raise InvalidSilence(
+            f"unknown mute level {level!r}; use 'cri' (send critical only) or 'off' (send nothing)",
+            "level_unknown",
+            level=level,
+        )
     return level
 
 
 def check_creator(created_by: str) -> str:
     name = (created_by or "").strip()
     if not name:
-        raise InvalidSilence("say who sets the silence (created_by, --by NAME): Alertmanager records it")
+        raise InvalidSilence(
+            "say who sets the silence (created_by, --by NAME): Alertmanager records it", "creator_missing"
+        )
     return name
 
 
@@ -137,7 +154,9 @@ def maintenance_request(
     what = f"maintenance of {name}"
     why = (reason or "").strip()
     if not why:
-        raise InvalidSilence(f"{what} needs a reason (--reason TEXT), so others know why {name} is silent")
+        raise InvalidSilence(
+            f"{what} needs a reason (--reason TEXT), so others know why {name} is silent", "reason_missing"
+        )
     end = end_time(now, until, duration, limit=limit, limit_key=limit_key, what=what)
     return Maintenance(cluster=name, starts_at=now, ends_at=end, reason=why, created_by=check_creator(created_by))
 
@@ -180,8 +199,13 @@ def _listing(names: Collection[str]) -> str:
 
 
 def _suggest(name: str, known: Collection[str]) -> str:
+    close = _close(name, known)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
+def _close(name: str, known: Collection[str]) -> str:
+    """The known name closest to ``name`` ("" when none is close)."""
     close = difflib.get_close_matches(name, list(known), n=1)
     if not close:
-        lowered = [k for k in known if k.lower() == name.lower()]
-        close = lowered[:1]
-    return f" (did you mean {close[0]!r}?)" if close else ""
+        close = [k for k in known if k.lower() == name.lower()][:1]
+    return close[0] if close else ""

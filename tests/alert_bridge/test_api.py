@@ -15,6 +15,10 @@ PUBLIC = [
     "BridgeError",
     "BridgeReport",
     "DeliveryError",
+    "Flap",
+    "FlapCycle",
+    "Flapping",
+    "FlappingSettings",
     "RejectedError",
     "StateStore",
     "StateStoreError",
@@ -22,6 +26,7 @@ PUBLIC = [
     "Timing",
     "alert",
     "annotations_of",
+    "flapping_settings",
     "labels_of",
     "step",
 ]

@@ -134,3 +134,39 @@ def test_alertmanager_down_is_502(client: FlaskClient, am: AlertmanagerServer) -
     response = client.post("/clusters/alpha/maintenance", data=data)
     assert response.status_code == 502
     assert "no Alertmanager answered" in response.get_data(as_text=True)
+
+
+def rows_of(html: str, check: str) -> dict[str, str]:
+    """The problem rows of ``check`` on a cluster page, by severity."""
+    found = {}
+    for chunk in html.split('<tr class="problem ')[1:]:
+        row = chunk.split("</tr>")[0]
+        if f'data-check="{check}"' in row:
+            found[row.split(" ", 1)[0]] = row
+    return found
+
+
+def test_a_cri_mute_shows_on_the_warning_row_only_and_off_on_both(client: FlaskClient, am: AlertmanagerServer) -> None:
+    post(client, "/clusters/alpha/mute", {"check": "Task slot usage", "level": "cri", "duration": "1h"})
+    rows = rows_of(client.get("/clusters/alpha").get_data(as_text=True), "Task slot usage")
+    assert set(rows) == {"warning", "critical"}
+    assert '<span class="tag cri">CRI</span>' in rows["warning"] and "Unmute" in rows["warning"]
+    assert "CRI" not in rows["critical"].split('class="mute"')[0]  # the critical alert still goes out
+    post(client, "/clusters/alpha/mute", {"check": "Task slot usage", "level": "off", "duration": "1h"})
+    rows = rows_of(client.get("/clusters/alpha").get_data(as_text=True), "Task slot usage")
+    assert all('<span class="tag off">OFF</span>' in row for row in rows.values())
+
+
+def test_adjust_lists_the_check_s_own_thresholds(client: FlaskClient) -> None:
+    (row,) = rows_of(client.get("/clusters/beta").get_data(as_text=True), "Disk space low").values()
+    adjust = row.split("adjust:")[1].split("</td>")[0]
+    assert "host_disk_free_percent" in adjust  # HostMonitor's other keys are not this check's
+    assert "host_cpu_percent" not in adjust and "host_memory_used_percent" not in adjust
+
+
+def test_what_alertmanager_holds_back_shows_on_the_problem(client: FlaskClient, am: AlertmanagerServer) -> None:
+    labels = {"alertname": "Disk space low", "monitor": "HostMonitor", "cluster": "beta", "host": "b-dn1"}
+    am.post_alerts([{"labels": {**labels, "severity": "warning", "service": "druid"}}])
+    post(client, "/clusters/beta/maintenance", {"duration": "1h", "reason": "disk swap"}, "/clusters/beta")
+    (row,) = rows_of(client.get("/clusters/beta").get_data(as_text=True), "Disk space low").values()
+    assert "held back: maintenance" in row

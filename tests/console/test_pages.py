@@ -100,14 +100,16 @@ def test_source_page_serves_monitor_files_only(client: FlaskClient) -> None:
     text(client, "/source/etc/passwd", 404)
 
 
-def test_history_page_charts_and_lists_noisiest(client: FlaskClient, config: Config) -> None:
+def test_history_page_charts_and_shows_the_noise_ledger(client: FlaskClient, config: Config) -> None:
     now = time.time()
     labels = {"alertname": "Task slot usage", "monitor": "DruidMonitor", "cluster": "alpha", "severity": "warning"}
     noisy = {**labels, "alertname": "Disk space low", "cluster": "beta"}
     events = [
         HistoryEvent.for_labels(now - 7200, "detected", labels),
         HistoryEvent.for_labels(now - 6900, "fired", labels),
-        HistoryEvent.for_labels(now - 6800, "notified", labels, channel="kakaowork", room="12345"),
+        HistoryEvent.for_labels(
+            now - 6800, "notified", labels, channel="kakaowork", room="12345", detail="firing notification ab12"
+        ),
         *(HistoryEvent.for_labels(now - 3600 + i, "detected", noisy) for i in range(0, 30, 10)),
         *(HistoryEvent.for_labels(now - 3595 + i, "healed", noisy) for i in range(0, 30, 10)),
     ]
@@ -115,11 +117,17 @@ def test_history_page_charts_and_lists_noisiest(client: FlaskClient, config: Con
         history.record(events)
     html = text(client, "/history?since=1d")
     assert "<svg" in html and 'class="notified"' in html
-    noisiest = html.split('id="noisiest"')[1]
-    assert noisiest.index("Disk space low") < noisiest.index("Task slot usage")
+    ledger = html.split('id="ledger"')[1].split("</section>")[0]
+    warning_room = ledger.split('class="room warning"')[1].split("</tr>")[0]
+    assert ">1<" in warning_room and "25.00 %" in warning_room  # 1 of 4 problems reached the warning room
+    assert 'data-reason="healed_while_pending"' in ledger and "75.00 %" in ledger
+    assert 'id="notifications-sent">1<' in ledger
+    by_check = html.split('id="ledger-check"')[1].split("</section>")[0]
+    assert by_check.index("Task slot usage") < by_check.index("Disk space low")  # most notified first
+    assert "Healed while pending" in by_check
     figures = html.split('id="figures"')[1].split("</table>")[0]
-    assert "25.00 %" in figures  # 1 of 4 detected problems reached a room
-    only_alpha = text(client, "/history?since=1d&cluster=alpha").split('id="noisiest"')[1]
+    assert "25.00 %" in figures
+    only_alpha = text(client, "/history?since=1d&cluster=alpha").split('id="ledger-check"')[1]
     assert "Disk space low" not in only_alpha
     assert "not a duration" in text(client, "/history?since=soon", 400) or "is not a time" in text(
         client, "/history?since=soon", 400
@@ -139,9 +147,11 @@ def test_statistics_api_gives_the_history_figures_as_json(client: FlaskClient, c
             ]
         )
     figures = client.get("/api/stats?since=1d").get_json()
-    assert figures["total"]["detected"] == 2 and figures["total"]["notified"] == 1
+    assert figures["total"]["detected"] == 2 and figures["total"]["problems_notified"] == 1
     assert figures["by_severity"]["warning"]["share_notified"] == 0.5
-    assert client.get("/api/stats?since=1d&cluster=beta").get_json()["total"]["notified"] == 0
+    assert figures["ledger"]["problems_notified"] == {"warning": 1, "critical": 0, "any": 1}
+    assert figures["ledger"]["notifications_sent"]["total"] == 1
+    assert client.get("/api/stats?since=1d&cluster=beta").get_json()["total"]["problems_notified"] == 0
     refused = client.get("/api/stats?since=soon")
     assert refused.status_code == 400 and "write 'since' as a duration" in refused.get_json()["error"]
 

@@ -1,12 +1,14 @@
 """Every dashboard query returns data from a real Prometheus scraping a real, running ``khp run``.
 
 The evaluator runs the bundled monitors every second on a simulated fleet of three clusters with
-many faults; Prometheus scrapes it every second. Queries that may rightly find nothing (error
-rates, counts of failures) are written to answer 0, so "no data" here is always a fault.
+many faults and sends its alerts to a real Alertmanager, where one cluster is in maintenance;
+Prometheus scrapes it every second. Queries that may rightly find nothing (error rates, counts
+of failures) are written to answer 0, so "no data" here is always a fault.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,7 +24,10 @@ from typing import Any
 import pytest
 import yaml
 
+from khp.configuration import load_config
+from khp.silences import SilenceService
 from tests.khp.helpers import KHP, khp
+from tests.realparts.alertmanager import AlertmanagerServer, WebhookRecorder, running_alertmanager, webhook_config
 from tests.realparts.prometheus import PrometheusServer, free_port, require_prometheus, running_prometheus
 
 from .grafana import ROOT, Target, all_targets, format_value, load_dashboards, substitute, variables
@@ -38,16 +43,20 @@ class Stack:
     exporter: str  # host:port of the evaluator's /metrics
 
 
-def _project(directory: Path) -> Path:
-    """The shipped khp.yml's thresholds with the bundled monitors, a 1 s interval and a loopback exporter."""
+def _project(directory: Path, alertmanager: str) -> Path:
+    """The shipped khp.yml's thresholds with the bundled monitors, a 1 s interval and a loopback exporter.
+
+    Problems fire at once (pending 0s) so that Alertmanager holds them; a second Alertmanager URL
+    where nothing listens makes sends fail and be counted.
+    """
     config = yaml.safe_load((ROOT / "khp.yml").read_text(encoding="utf-8"))
-    nowhere = free_port()  # no Alertmanager listens here: sends fail at once and are counted
+    nowhere = free_port()
     config.update(
         store="var/khp.db",
         monitors=["bundled"],
-        evaluation={"interval": "1s", "window": "10m", "pending": "5m", "monitor_timeout": "10s"},
+        evaluation={"interval": "1s", "window": "10m", "pending": "0s", "monitor_timeout": "10s"},
         exporter={"listen": "127.0.0.1:0"},
-        alertmanager={"urls": [f"http://127.0.0.1:{nowhere}"], "timeout": "1s", "retries": 0},
+        alertmanager={"urls": [alertmanager, f"http://127.0.0.1:{nowhere}"], "timeout": "1s", "retries": 0},
     )
     for key in ("clusters_dir", "routing"):
         config.pop(key, None)
@@ -67,10 +76,25 @@ def _wait_for_exporter(process: subprocess.Popen[bytes], log: Path, wait: float 
     raise AssertionError(f"khp run did not serve /metrics within {wait:g}s:\n{log.read_text()[-3000:]}")
 
 
+def _maintenance_on_one_cluster(alertmanager: AlertmanagerServer, config: Path) -> None:
+    """Once khp's alerts are in Alertmanager, put the first of their clusters in maintenance."""
+    alerts = alertmanager.wait_until(lambda am: [a for a in am.alerts() if a["labels"].get("cluster")], what="alerts")
+    cluster = sorted(a["labels"]["cluster"] for a in alerts)[0]
+    SilenceService(load_config(config)).start_maintenance(cluster, duration="1h", reason="test", created_by="test")
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     require_prometheus()
-    project = _project(tmp_path_factory.mktemp("khp"))
+    with contextlib.ExitStack() as stop:
+        hook = stop.enter_context(WebhookRecorder())
+        am_dir = tmp_path_factory.mktemp("alertmanager")
+        alertmanager = stop.enter_context(running_alertmanager(am_dir, webhook_config(hook.url)))
+        yield from _stack(tmp_path_factory, alertmanager)
+
+
+def _stack(tmp_path_factory: pytest.TempPathFactory, alertmanager: AlertmanagerServer) -> Iterator[Stack]:
+    project = _project(tmp_path_factory.mktemp("khp"), alertmanager.url)
     simulated = khp(project, "simulate", "--clusters", "3", "--fault-rate", "20")
     assert simulated.returncode == 0, simulated.stderr
     log = project / "run.log"
@@ -83,6 +107,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             tmp_path_factory.mktemp("prometheus"), scrape_targets=[exporter], rule_files=[RULES]
         ) as prometheus:
             prometheus.wait_for("up == 1")
+            _maintenance_on_one_cluster(alertmanager, project / "khp.yml")
+            prometheus.wait_for('khp_problem_alertmanager_state{alertmanager_state="suppressed"}')
             # enough scrapes for every rate() window, and cycles between them
             prometheus.wait_for(f"count_over_time(khp_cycle_last_timestamp_seconds[{RATE_WINDOW}]) >= 6")
             prometheus.wait_for(f"increase(khp_cycle_duration_seconds_count[{RATE_WINDOW}]) >= 3")
@@ -143,6 +169,15 @@ def test_the_query_returns_data(stack: Stack, target: Target) -> None:
     answer = stack.prometheus.query(expr)
     assert answer["status"] == "success", f"{expr}\n{answer}"
     assert answer["data"]["result"], f"no data for {expr}"
+
+
+def test_the_current_problems_say_which_alerts_alertmanager_holds_back(stack: Stack) -> None:
+    (target,) = (t for t in all_targets() if t.id == "khp-fleet/Current problems/A")
+    answer = stack.prometheus.query(substitute(target.expr, _values_for(stack, target.dashboard, None)))
+    shown = {
+        (r["metric"].get("alertmanager_state", ""), r["metric"].get("reason", "")) for r in answer["data"]["result"]
+    }
+    assert {("suppressed", "maintenance"), ("active", "")} <= shown, shown
 
 
 def test_the_alerting_rules_evaluate_without_errors(stack: Stack) -> None:

@@ -37,6 +37,10 @@ TYPES = {
     "khp_queries_in_flight_peak": "gauge",
     "khp_source_up": "gauge",
     "khp_alertmanager_send_errors": "counter",
+    "khp_problem_alertmanager_state": "gauge",
+    "khp_alertmanager_state_timestamp_seconds": "gauge",
+    "khp_alertmanager_state_read_errors": "counter",
+    "khp_problem_flapping": "gauge",
 }
 
 
@@ -57,6 +61,7 @@ def test_before_the_first_cycle_only_zero_counters_and_an_empty_histogram(regist
         "khp_query_errors_total",
         "khp_queries_deduplicated_total",
         "khp_alertmanager_send_errors_total",
+        "khp_alertmanager_state_read_errors_total",
     }
     assert set(samples.values()) == {0.0}
     assert set(series(samples, "khp_queries_total")) == {labels(source=k) for k in ("metrics", "logs", "processes")}
@@ -172,3 +177,25 @@ def test_a_cluster_whose_problems_healed_counts_zero(state: ExporterState, regis
     assert counts[labels(cluster="alpha", severity="critical")] == 0.0
     assert counts[labels(cluster="beta", severity="warning")] == 1.0
     assert series(scrape(registry), "khp_problem_value") == {labels(**SLOTS_LABELS): 82.0}
+
+
+def test_alertmanager_s_state_of_each_problem_and_when_it_was_read(
+    state: ExporterState, registry: CollectorRegistry
+) -> None:
+    held = {DISK.key: ("suppressed", "maintenance"), SLOTS.key: ("active", "")}
+    state.update(known_cycle(), alertmanager=held, alertmanager_read=(AT - 5, 0))
+    state.update(known_cycle(), alertmanager=held, alertmanager_read=(None, 1))  # a read failed: the last one stays
+    samples = scrape(registry)
+    assert series(samples, "khp_problem_alertmanager_state") == {
+        labels(**DISK_LABELS, alertmanager_state="suppressed", reason="maintenance"): 1.0,
+        labels(**SLOTS_LABELS, alertmanager_state="active", reason=""): 1.0,
+    }
+    assert series(samples, "khp_alertmanager_state_timestamp_seconds") == {labels(): AT - 5}
+    assert series(samples, "khp_alertmanager_state_read_errors_total") == {labels(): 1.0}
+
+
+def test_flapping_alerts(state: ExporterState, registry: CollectorRegistry) -> None:
+    state.update(known_cycle(), flapping=[SLOTS, SLOTS])
+    assert series(scrape(registry), "khp_problem_flapping") == {labels(**SLOTS_LABELS): 1.0}
+    state.update(known_cycle())
+    assert series(scrape(registry), "khp_problem_flapping") == {}

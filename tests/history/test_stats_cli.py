@@ -45,17 +45,22 @@ def test_tables_show_the_seed_shares(planted: Path, capsys: pytest.CaptureFixtur
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == (
-        "Alert history 2026-11-19T10:00:00Z .. 2027-01-18T10:00:00Z, all clusters: 2492 events, 0 operator actions"
+        "Noise ledger 2026-11-19T10:00:00Z .. 2027-01-18T10:00:00Z, all clusters: 2492 events, 0 operator actions"
     )
-    header = lines[2].split()
+    assert lines[2].split()[:3] == ["problems", "detected", "1224"]
+    assert lines[3].split() == ["notified", "to", "the", "warning", "room", "12", "0.98%"]
+    assert lines[4].split() == ["notified", "to", "the", "critical", "room", "10", "0.82%"]
+    assert "notifications sent: 22 (warning 12, critical 10)" in lines
+    severity = lines.index("Alerts per severity (a critical problem raises its warning alert too)")
+    header = lines[severity + 1].split()
     assert header[:7] == ["severity", "detected", "healed", "fired", "resolved", "open", "notified"]
-    rows = {line.split()[0]: line.split() for line in lines[3:6]}
-    assert rows["warning"][1:] == ["100", "88", "12", "12", "0", "12", "12.00%", "0", "2m"]
-    assert rows["critical"][1:] == ["1124", "1114", "10", "10", "0", "10", "0.89%", "0", "2m"]
+    rows = {line.split()[0]: line.split() for line in lines[severity + 2 : severity + 5]}
+    assert rows["warning"][1:] == ["100", "88", "12", "12", "0", "12", "12.00%", "12", "0", "2m"]
+    assert rows["critical"][1:] == ["1124", "1114", "10", "10", "0", "10", "0.89%", "10", "0", "2m"]
     assert rows["all"][1] == "1224"
-    assert "Noisiest checks (most detected)" in out
-    noisiest = lines[lines.index("Noisiest checks (most detected)") + 2]
-    assert noisiest.split() == ["Task", "slot", "usage", "1124", "10", "10", "0.89%"]
+    by_check = lines.index("By check, most problems notified first")
+    assert lines[by_check + 1].split() == ["check", "detected", "warning", "critical", "sent", "healed"]
+    assert lines[by_check + 2].split() == ["Disk", "full", "100", "12", "0", "12", "88"]
 
 
 def test_json_prints_the_same_figures_as_statistics_json(planted: Path, capsys: pytest.CaptureFixture[str]) -> None:

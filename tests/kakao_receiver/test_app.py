@@ -621,3 +621,24 @@ def test_the_public_surface_is_pinned() -> None:
         "receiver_settings",
     ]
     assert all(hasattr(kakao_receiver, name) for name in kakao_receiver.__all__)
+
+
+def test_rooms_edited_in_a_cluster_file_apply_to_the_next_webhook_without_a_restart(tmp_path: Path) -> None:
+    from khp.configuration import load_config
+
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "receiver-token").write_text(TOKEN + "\n")
+    (tmp_path / "clusters" / "gamma.yml").write_text("# gamma\n")
+    (tmp_path / "khp.yml").write_text(
+        "routing: {credentials_file: receiver-token, channels: {warning: ['rec:w1'], critical: ['rec:c1']}}\n"
+        "clusters_dir: clusters\n"
+    )
+    made = Harness(load_config(tmp_path / "khp.yml"), Clock())
+    try:
+        gamma = {"groupLabels": {"alertname": "Task slot usage", "cluster": "gamma"}}
+        assert made.post(body(receiver="khp-gamma-warning", **gamma)).json["rooms"] == ["rec:w1"]
+        (tmp_path / "clusters" / "gamma.yml").write_text("channels: {warning: ['rec:night']}\n")
+        answer = made.post(body(receiver="khp-gamma-warning", **gamma, status="resolved"))
+        assert answer.json["rooms"] == ["rec:night"]
+    finally:
+        made.receiver.close()

@@ -174,13 +174,12 @@ def test_submitting_maintenance_silences_the_cluster(world: World, am: Alertmana
     assert epoch(silence["endsAt"]) == pytest.approx(world.now + 86400, abs=0.002)
 
 
-def test_a_mute_longer_than_allowed_is_refused_with_the_services_reason(world: World, am: AlertmanagerServer) -> None:
+def test_a_mute_longer_than_allowed_is_refused_in_the_reader_s_words(world: World, am: AlertmanagerServer) -> None:
     acknowledged(submit(world, what="off", duration="2d"))
 
     assert live(am) == []
-    assert world.replies[0][1].startswith(
-        "처리하지 못했습니다: muting 'Too many tablets' on alpha would last 2d, longer than the 1d allowed by"
-    )
+    assert world.replies[0][1] == "너무 깁니다. 최대 1일까지 할 수 있으니 더 짧게 적어 주세요."
+    assert "silences.max_mute" in world.events[-1].detail  # the operators' record keeps the key
 
 
 def test_a_refused_kakaowork_user_changes_nothing(

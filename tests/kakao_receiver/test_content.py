@@ -264,3 +264,17 @@ def test_message_content_is_frozen() -> None:
 
     with pytest.raises(AttributeError):
         content.title = "changed"  # type: ignore[misc]
+
+
+def test_a_flapping_alert_says_so_in_the_reader_s_language() -> None:
+    flapping = alert(host="a-ov1")
+    flapping["annotations"]["flapping"] = "changed state more than 4 times in 1h: held firing until stable for 30m"
+    (item,) = compose(webhook(flapping), now=NOW).items
+    assert item.description.splitlines() == [
+        "플래핑: 자주 발생·해소를 반복해, 안정될 때까지 이 알림 하나로 알립니다.",
+        "Task slot 사용률 임계치 초과",
+    ]
+    (english,) = compose(webhook(flapping), "en", now=NOW).items
+    assert english.description.startswith("Flapping: it keeps coming and going")
+    plain = compose(webhook(alert(host="a-ov1")), now=NOW).items[0]
+    assert "플래핑" not in plain.text

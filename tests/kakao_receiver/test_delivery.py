@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from kakao_receiver import DeliveryError
-from kakao_receiver._delivery import Courier, Workers, retry_delay
-from kakao_receiver._outbox import Outbox
+from kakao_receiver._delivery import Courier, Workers, history_events, retry_delay
+from kakao_receiver._outbox import Finished, Outbox
 from kakao_receiver._settings import DeliverySettings
 from khp.history import HistoryEvent
 
+from .samples import alert
 from .test_app import NOW, Clock, RecordingChannel, body
 
 SETTINGS = DeliverySettings(backoff=2.0, max_backoff=30.0, lease=60.0, workers=2)
@@ -313,3 +314,15 @@ def test_rows_older_than_the_retention_are_pruned(setup: Setup) -> None:
     assert setup.courier.prune() == 1
 
     assert setup.outbox.rows() == [] and not setup.outbox.seen("n1")
+
+
+def test_each_notified_event_says_whether_its_alert_was_firing_or_resolved(tmp_path: Path) -> None:
+    mixed = body(alerts=[alert(host="a-ov1"), alert(host="a-ov2", status="resolved", ends="2026-11-29T06:45:25Z")])
+    row = Finished(
+        rowid=1, notification="n1", room="rec:a", state="sent", finished=NOW, error="", body=json.dumps(mixed)
+    )
+    events = history_events(row)
+    assert [(e.host, e.detail) for e in events] == [
+        ("a-ov1", "firing notification n1"),
+        ("a-ov2", "resolved notification n1"),
+    ]

@@ -7,12 +7,16 @@ from khp import silences
 
 def test_the_public_surface() -> None:
     assert silences.__all__ == [
+        "ACTIVE",
         "CRI",
         "EVALUATOR_CHECKS",
         "KINDS",
         "MAINTENANCE",
         "MUTE_LEVELS",
         "OFF",
+        "SUPPRESSED",
+        "UNPROCESSED",
+        "AlertStatus",
         "AlertmanagerClient",
         "AlertmanagerUnavailable",
         "InvalidSilence",
@@ -22,6 +26,10 @@ def test_the_public_surface() -> None:
         "SilenceError",
         "SilenceNotFound",
         "SilenceService",
+        "StatusKey",
+        "StatusReading",
+        "StatusWatch",
+        "alert_statuses",
         "decode",
         "emit_names",
         "end_time",
@@ -30,6 +38,7 @@ def test_the_public_surface() -> None:
         "maintenance_request",
         "matchers_for",
         "mute_request",
+        "status_key",
     ]
     for name in silences.__all__:
         assert getattr(silences, name) is not None
