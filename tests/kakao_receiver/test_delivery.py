@@ -174,8 +174,8 @@ def test_a_resolved_alert_s_message_is_given_up_after_give_up_after(tmp_path: Pa
     box = Outbox(tmp_path / "outbox.db", clock)
     firing = body(groupKey="{}:{g1}")
     resolved = body(groupKey="{}:{g2}", status="resolved")
-    for alert in resolved["alerts"]:
-        alert["status"] = "resolved"
+    for entry in resolved["alerts"]:
+        entry["status"] = "resolved"
     box.accept("firing", "khp-critical", json.dumps(firing), {"rec:a": {"text": "firing"}})
     box.accept("resolved", "khp-critical", json.dumps(resolved), {"rec:a": {"text": "resolved"}})
     channel = RecordingChannel()
