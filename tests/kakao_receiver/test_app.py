@@ -111,7 +111,7 @@ def auth(token: str = TOKEN) -> dict[str, str]:
 class Harness:
     """An app without delivery threads, its channel, its history events and its client."""
 
-    def __init__(self, config: Config, clock: Clock, start_workers: bool = False) -> None:
+    def __init__(self, config: Config, clock: Clock, start_workers: bool = False, name: str = "rec") -> None:
         self.channel = RecordingChannel()
         self.events: list[HistoryEvent] = []
         self.clock = clock
@@ -120,7 +120,7 @@ class Harness:
             clock=clock,
             environ={},
             start_workers=start_workers,
-            channels={"rec": self.channel},
+            channels={name: self.channel},
             history=self.events.extend,
         )
         self.client: FlaskClient = self.app.test_client()
@@ -630,15 +630,15 @@ def test_rooms_edited_in_a_cluster_file_apply_to_the_next_webhook_without_a_rest
     (tmp_path / "receiver-token").write_text(TOKEN + "\n")
     (tmp_path / "clusters" / "gamma.yml").write_text("# gamma\n")
     (tmp_path / "khp.yml").write_text(
-        "routing: {credentials_file: receiver-token, channels: {warning: ['rec:w1'], critical: ['rec:c1']}}\n"
+        "routing: {credentials_file: receiver-token, channels: {warning: ['webhook:w1'], critical: ['webhook:c1']}}\n"
         "clusters_dir: clusters\n"
     )
-    made = Harness(load_config(tmp_path / "khp.yml"), Clock())
+    made = Harness(load_config(tmp_path / "khp.yml"), Clock(), name="webhook")  # a known channel: the files are checked
     try:
         gamma = {"groupLabels": {"alertname": "Task slot usage", "cluster": "gamma"}}
-        assert made.post(body(receiver="khp-gamma-warning", **gamma)).json["rooms"] == ["rec:w1"]
-        (tmp_path / "clusters" / "gamma.yml").write_text("channels: {warning: ['rec:night']}\n")
+        assert made.post(body(receiver="khp-gamma-warning", **gamma)).json["rooms"] == ["webhook:w1"]
+        (tmp_path / "clusters" / "gamma.yml").write_text("channels: {warning: ['webhook:night']}\n")
         answer = made.post(body(receiver="khp-gamma-warning", **gamma, status="resolved"))
-        assert answer.json["rooms"] == ["rec:night"]
+        assert answer.json["rooms"] == ["webhook:night"]
     finally:
         made.receiver.close()
