@@ -16,6 +16,7 @@ Rule authors import ``Monitor``::
 ``evaluator.testing`` runs one monitor against given rows for tests.
 """
 
+from ._catalog import CheckInfo, describe_checks
 from ._changes import Changes, diff_problems
 from ._discovery import BUNDLED_DIR, check_thresholds, discover_monitors, select, threshold_keys
 from ._errors import DslError, EvaluatorError, MonitorLoadError, ThresholdError
@@ -40,6 +41,7 @@ __all__ = [
     "SEVERITIES",
     "SOURCE_UNAVAILABLE",
     "Changes",
+    "CheckInfo",
     "CycleRecord",
     "CycleResult",
     "DslError",
@@ -54,6 +56,7 @@ __all__ = [
     "Thresholds",
     "Vector",
     "check_thresholds",
+    "describe_checks",
     "diff_problems",
     "discover_monitors",
     "select",
