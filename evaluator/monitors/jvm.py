@@ -65,12 +65,12 @@ def _highest(by_role: Mapping[str, Vector]) -> Vector:
     """Per host, the largest value over the roles' vectors, with the role as the problem's detail."""
 
     def pick() -> list[Element]:
-        best: dict[tuple[str, str | None], Element] = {}
+        best: dict[tuple[str, str | None], tuple[float, str]] = {}
         for role, vector in by_role.items():
             for e in vector:
                 seen = best.get((e.cluster, e.host))
-                if seen is None or e.value > seen.value:
-                    best[(e.cluster, e.host)] = Element(e.cluster, e.host, e.value, detail=role)
-        return list(best.values())
+                if seen is None or e.value > seen[0]:
+                    best[(e.cluster, e.host)] = (e.value, role)
+        return [Element(cluster, host, value, detail=role) for (cluster, host), (value, role) in best.items()]
 
     return Vector(pick, f"highest({', '.join(by_role)})")
