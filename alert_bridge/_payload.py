@@ -45,6 +45,8 @@ def annotations_of(problem: Problem) -> dict[str, str]:
         found["compare"] = problem.compare
     if problem.source:
         found["source"] = problem.source
+    if problem.action:
+        found["action"] = problem.action
     return found
 
 

@@ -1,14 +1,14 @@
-"""Benchmark one evaluation cycle of 70 checks over a simulated fleet on the embedded store.
+"""Benchmark one evaluation cycle of the bundled checks over a simulated fleet on the embedded store.
 
 Scenarios, each measured in fresh subprocesses so peak memory belongs to what is measured:
 
     a  100 clusters (~3,100 hosts): simulate the 10-minute window, then one cycle
     b  1,000 clusters (~31,000 hosts): the same
-    c  the 70 checks against a source that sleeps 100 ms before every query, with the
+    c  the same checks against a source that sleeps 100 ms before every query, with the
        default parallelism (evaluation.parallel_queries / parallel_monitors) and serially
 
-The 70 checks are the bundled monitors' checks plus threshold checks generated at run time
-over the simulated jvm.* and other metrics (their thresholds added to the configuration).
+The checks are the bundled monitors' real checks (``evaluator/monitors``), nothing generated,
+with their default thresholds; the fleet has the simulator's usual faults, so some checks fire.
 Only figures are printed, no pass/fail::
 
     .venv/bin/python bench/cycle.py              # all three
@@ -19,16 +19,13 @@ Only figures are printed, no pass/fail::
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
-import inspect
 import json
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,124 +36,25 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from evaluator import Evaluator, Monitor, discover_monitors  # noqa: E402
-from khp.configuration import Config, Threshold, load_config  # noqa: E402
+from evaluator import Evaluator, Monitor, describe_checks, discover_monitors  # noqa: E402
+from khp.configuration import Config, load_config  # noqa: E402
 from khp.records import ProcessState  # noqa: E402
-from khp.simulator import PROGRAMS, Fleet, simulate  # noqa: E402
+from khp.simulator import Fleet, simulate  # noqa: E402
 from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources, open_sources  # noqa: E402
 from khp.store import Store  # noqa: E402
 
 AT = 1795946400.0  # 2026-11-29T10:00:00Z
-CHECKS = 70
 SIZES = {"a": 100, "b": 1000, "c": 100}
 QUICK_SIZES = {"a": 10, "b": 30, "c": 10}
 DELAY = 0.1
 
 
-# -- the 70 checks -----------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class GeneratedCheck:
-    """A plain threshold check: ``aggregate(path) > w/c(key)`` (or ``<`` when ``below``)."""
-
-    name: str
-    path: str
-    aggregate: str  # all, max, min, sum, avg
-    key: str
-    warning: float
-    critical: float
-    below: bool = False
-
-
-# name, path, aggregate, threshold key, warning, critical ("<" checks have critical below warning)
-_OTHER_CHECKS = [
-    ("CPU system time", "host/os/cpu.system", "all", "bench_cpu_system", 30, 50),
-    ("CPU user time", "host/os/cpu.user", "all", "bench_cpu_user", 85, 95),
-    ("Cluster average CPU", "host/os/cpu.user", "avg", "bench_cluster_cpu", 70, 85),
-    ("Cluster memory peak", "host/os/memory.used_percent", "max", "bench_cluster_memory", 95, 99),
-    ("Cluster fullest disk", "host/os/disk.free_percent", "min", "bench_cluster_disk", 10, 3),
-    ("Kudu tablets per cluster", "kudu/tserver/server.tablets_num_running", "sum", "bench_kudu_tablets", 4e4, 6e4),
-    ("Kudu failed tablets per cluster", "kudu/tserver/server.tablets_num_failed", "sum", "bench_kudu_failed", 20, 50),
-    ("Historical cache average", "druid/historical/segment.usedPercent", "avg", "bench_druid_cache", 80, 90),
-    ("Compactions per cluster", "hbase/regionserver/compactionQueueLength", "sum", "bench_hbase_compactions", 500, 2e3),
-    ("ZooKeeper busiest server", "zookeeper/server/outstanding_requests", "max", "bench_zk_outstanding", 50, 500),
-    ("Kafka offline anywhere", "kafka/controller/OfflinePartitionsCount", "sum", "bench_kafka_offline", 0, 10),
-    ("HDFS used bytes", "hdfs/namenode/CapacityUsed", "max", "bench_hdfs_used", 4e16, 6e16),
-]
-
-
-def _candidates() -> list[GeneratedCheck]:
-    """Checks a rule author might add over the simulated metrics; thresholds sit above healthy values."""
-    found = []
-    for program in PROGRAMS.values():
-        if program.jvm:
-            role, key = f"{program.service}/{program.role}", f"bench_{program.service}_{program.role}"
-            found.append(
-                GeneratedCheck(f"JVM heap {role}", f"{role}/jvm.heap_used_percent", "all", f"{key}_heap", 90, 97)
-            )
-            found.append(GeneratedCheck(f"JVM GC time {role}", f"{role}/jvm.gc_time_ms", "all", f"{key}_gc", 1e4, 3e4))
-    for name, path, aggregate, key, warning, critical in _OTHER_CHECKS:
-        found.append(GeneratedCheck(name, path, aggregate, key, warning, critical, below=critical < warning))
-    return found
-
-
-def bundled_checks(monitors: Sequence[type[Monitor]]) -> set[str]:
-    """The check names the monitors' code passes to ``emit`` as literal strings."""
-    names = set()
-    for monitor in monitors:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(monitor)))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "emit"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-            ):
-                names.add(str(node.args[0].value))
-    return names
-
-
-def _monitor_class(service: str, checks: Sequence[GeneratedCheck]) -> type[Monitor]:
-    def run(self: Monitor) -> None:
-        for check in checks:
-            vector = getattr(self, check.aggregate)(check.path)
-            warning, critical = self.w(check.key), self.c(check.key)
-            if check.below:
-                self.emit(check.name, warning=vector < warning, critical=vector < critical, description=check.name)
-            else:
-                self.emit(check.name, warning=vector > warning, critical=vector > critical, description=check.name)
-
-    name = f"Generated{service.title()}Checks"
-    return type(
-        name,
-        (Monitor,),
-        {
-            "run": run,
-            "service": service,
-            "__module__": __name__,
-            "__doc__": f"{len(checks)} generated threshold checks of {service}.",
-        },
-    )
-
-
 def checks_and_config(config: Config) -> tuple[list[type[Monitor]], Config, int]:
-    """The bundled monitors plus generated ones up to ``CHECKS`` distinct checks, and their thresholds."""
-    bundled = discover_monitors(config)
-    names = bundled_checks(bundled)
-    extra = [c for c in _candidates() if c.name not in names][: max(0, CHECKS - len(names))]
-    if len(names) + len(extra) < CHECKS:
-        raise SystemExit(f"only {len(names) + len(extra)} checks available, {CHECKS} wanted")
-    by_service: dict[str, list[GeneratedCheck]] = {}
-    for check in extra:
-        by_service.setdefault(check.path.split("/", 1)[0], []).append(check)
-    generated = [_monitor_class(service, checks) for service, checks in sorted(by_service.items())]
-    thresholds = dict(config.thresholds)
-    thresholds.update({c.key: Threshold(c.warning, c.critical) for c in extra})
+    """The bundled monitors, the configuration without example clusters, and how many checks they emit."""
+    monitors = discover_monitors(config)
+    checks = sum(len(describe_checks(monitor)) for monitor in monitors)
     # The example cluster files of configs/clusters name no simulated cluster: leave them out.
-    config = dataclasses.replace(config, thresholds=MappingProxyType(thresholds), clusters=MappingProxyType({}))
-    return [*bundled, *generated], config, len(names) + len(extra)
+    return monitors, dataclasses.replace(config, clusters=MappingProxyType({})), checks
 
 
 # -- a slow source -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ Rule authors import ``Monitor``::
 ``evaluator.testing`` runs one monitor against given rows for tests.
 """
 
+from ._catalog import CheckInfo, describe_checks
 from ._changes import Changes, diff_problems
 from ._discovery import (
     BUNDLED_DIR,
@@ -50,6 +51,7 @@ __all__ = [
     "SEVERITIES",
     "SOURCE_UNAVAILABLE",
     "Changes",
+    "CheckInfo",
     "CycleRecord",
     "CycleResult",
     "DslError",
@@ -66,6 +68,7 @@ __all__ = [
     "Thresholds",
     "Vector",
     "check_thresholds",
+    "describe_checks",
     "diff_problems",
     "discover_monitors",
     "is_broken",

@@ -16,8 +16,17 @@ class RoleNamer:
     def __init__(self, config: InventoryConfig) -> None:
         self._table = dict(config.process_roles)
         self._pattern = re.compile(config.process_pattern)
+        self._known: dict[str, str | None] = {}
 
     def __call__(self, process: str) -> str | None:
+        # Asked for every process of every host, often several times a cycle: remember the answers.
+        try:
+            return self._known[process]
+        except KeyError:
+            role = self._known[process] = self._role(process)
+            return role
+
+    def _role(self, process: str) -> str | None:
         if process in self._table:
             return self._table[process]
         found = self._pattern.match(process)

@@ -29,6 +29,7 @@ class _Emit:
     pending: float | None
     file: str
     line: int
+    action: str = ""
 
 
 class Monitor(abc.ABC):
@@ -287,14 +288,21 @@ class Monitor(abc.ABC):
         critical: Vector | None = None,
         description: str = "",
         pending: str | float | None = None,
+        action: str = "",
     ) -> None:
         """Report the elements of ``warning`` and ``critical`` as problems of check ``name``.
 
         Both levels are reported when both hold (Alertmanager inhibits the warning).
-        ``pending`` overrides how long the problem must last before it is sent.
+        ``pending`` overrides how long the problem must last before it is sent. ``action`` says
+        what an operator does first; it travels with the alert (the ``action`` annotation) and
+        into the check catalog (``khp monitors --markdown``).
         """
         if not isinstance(name, str) or not name.strip():
             raise DslError("emit needs a check name, for example emit('Too many tablets', ...)")
+        if not isinstance(action, str):
+            raise DslError(
+                f"emit({name!r}): action= is text (what an operator does first), got {type(action).__name__}"
+            )
         caller = sys._getframe(1)
         wait = _seconds(pending, "pending") if pending is not None else None
         levels = [(level, v) for level, v in (("warning", warning), ("critical", critical)) if v is not None]
@@ -312,7 +320,7 @@ class Monitor(abc.ABC):
             )
         self._checks[name] = line
         for severity, vector in levels:
-            self._emits.append(_Emit(name, severity, vector, description, wait, file, line))
+            self._emits.append(_Emit(name, severity, vector, description, wait, file, line, action))
 
     def problems(self) -> list[Problem]:
         """The problems emitted so far, resolving their vectors (this waits for the queries)."""
@@ -339,6 +347,7 @@ class Monitor(abc.ABC):
                     source=source,
                     service=self.service_name(),
                     pending=self._pending(emit, element.cluster),
+                    action=emit.action,
                 )
                 found.setdefault(problem.key, problem)
         return list(found.values())

@@ -24,6 +24,7 @@ class Problem:
     source: str
     service: str = ""
     pending: float | None = None
+    action: str = ""  # what an operator does first (the ``action`` annotation)
 
     @property
     def key(self) -> tuple[str, str, str | None, str | None, str]:
@@ -34,6 +35,7 @@ class Problem:
         fields = asdict(self)
         fields.pop("pending")
         fields.pop("service")
+        fields.pop("action")
         return fields
 
     def summary(self) -> str:

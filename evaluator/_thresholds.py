@@ -26,9 +26,15 @@ class Thresholds(ThresholdLike):
         self.key = key
         self.level = level
         self.label = f"{level[0]}({key!r})"
+        self._values: dict[str, float | None] = {}
 
     def for_cluster(self, cluster: str) -> float | None:
-        return self.config.threshold(self.key, cluster, self.level)
+        # Asked once per element compared: remember each cluster's value (the config is frozen).
+        try:
+            return self._values[cluster]
+        except KeyError:
+            value = self._values[cluster] = self.config.threshold(self.key, cluster, self.level)
+            return value
 
     @property
     def default(self) -> float | None:

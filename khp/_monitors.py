@@ -1,13 +1,18 @@
-"""``khp monitors``: the monitors found, where they live, and the thresholds their checks use."""
+"""``khp monitors``: the monitors found, where they live, and the thresholds their checks use.
+
+``khp monitors --markdown`` prints the check catalog instead (``docs/checks.md``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import inspect
+from pathlib import Path
 
 from evaluator import load_error, load_monitors, select, threshold_keys
 from khp.configuration import Config
 
+from ._catalog import catalog_markdown
 from ._commands import help_of
 
 
@@ -15,6 +20,11 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     """Register ``monitors [NAME...]`` on the ``khp`` subcommands."""
     monitors = sub.add_parser("monitors", parents=[common], help=help_of("monitors"))
     monitors.add_argument("names", nargs="*", metavar="NAME", help="only these monitors (class or module name)")
+    monitors.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the check catalog: each check's levels, thresholds, reads, meaning and first action",
+    )
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -25,6 +35,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     monitors = load_monitors(config)
     if args.names:
         monitors = select(monitors, args.names)
+    if args.markdown:
+        print(catalog_markdown(monitors, config.thresholds, Path(config.file).parent), end="")
+        return 0
     broken = 0
     for monitor in monitors:
         error = load_error(monitor)

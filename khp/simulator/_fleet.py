@@ -127,6 +127,20 @@ class Fleet:
             log_rows(cluster, since, t, self.seed, functools.partial(condition_at, cluster, faults), batch.logs)
         return batch
 
+    def unreachable(self, t: float, clusters: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
+        """The hosts whose Supervisor does not answer at ``t``, as ``(cluster, host, reason)``.
+
+        A live Supervisor source reports them so; stored process states cannot say it, so on the
+        embedded store these hosts just send no process state.
+        """
+        found: list[tuple[str, str, str]] = []
+        for cluster in self._select(clusters):
+            condition = condition_at(cluster, self._faults(cluster, t, math.nextafter(t, math.inf)), t)
+            found.extend(
+                (cluster.name, host, "[Errno 111] Connection refused") for host in sorted(condition.unanswered)
+            )
+        return found
+
     def _select(self, names: Iterable[str] | None) -> Sequence[Cluster]:
         if names is None:
             return self.clusters

@@ -1,9 +1,12 @@
-"""HBase RegionServer log lines: INFO noise, and responseTooSlow/responseTooLarge warnings.
+"""Log lines: RegionServer RPC warnings, ZooKeeper fsync warnings and the kernel's messages.
 
-Lines are drawn per minute of the epoch (a generator keyed on ``(seed, cluster, minute)``), so
-the lines in any period are the same however the period is cut into steps. A healthy
-RegionServer writes about two INFO lines every three minutes and a slow-response warning about
-once every five hours; an ``hbase_slow_responses`` fault makes it write 10-40 a minute.
+Each stream of ``STREAMS`` is written by the hosts that run its program (the kernel's by every
+host) and shipped by the host's ``filebeat-shipper``. A healthy host writes a little INFO
+noise and, rarely, a warning; faults add bursts (``BURSTS``): RegionServer
+``responseTooSlow``/``responseTooLarge`` lines, ZooKeeper ``fsync-ing the write ahead log ...
+took ...ms``, the kernel's ``Remounting filesystem read-only`` and ``blk_update_request: I/O
+error`` lines. Lines are drawn per minute of the epoch (a generator keyed on ``(seed, cluster,
+minute)``), so the lines in any period are the same however the period is cut into steps.
 """
 
 from __future__ import annotations
@@ -12,51 +15,48 @@ import json
 import math
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from khp.records import LogRow
 
 from . import _random
 from ._condition import Condition
-from ._topology import Cluster
+from ._topology import Cluster, Host
 
 _MINUTE = 60.0
-_HEALTHY_SLOW = 0.003  # chance per RegionServer and minute of one slow-response warning
-_PROGRAM = "hbase-regionserver"
+_SHIPPER = "filebeat-shipper"
+
+Message = Callable[[random.Random, int, float], str]  # draw, host index, minute start -> message
 
 
-def log_rows(
-    cluster: Cluster,
-    since: float,
-    t: float,
-    seed: int,
-    condition_at: Callable[[float], Condition],
-    out: list[LogRow],
-) -> None:
-    """Append the RegionServer lines of ``cluster`` written in ``(since, t]`` to ``out``."""
-    regionservers = [host for host in cluster.hosts if _PROGRAM in host.programs]
-    if not regionservers or t <= since:
-        return
-    for minute in range(math.floor(since / _MINUTE), math.floor(t / _MINUTE) + 1):
-        begin = minute * _MINUTE
-        condition = condition_at(begin)
-        draw = _random.rng(_random.LOGS, seed, cluster.number, minute)
-        for host in regionservers:
-            lines: list[tuple[float, str, str]] = []
-            count = draw.random()
-            for _ in range(0 if count < 0.5 else 1 if count < 0.85 else 2):
-                lines.append((begin + draw.random() * _MINUTE, "INFO", _info(draw, host.index)))
-            if draw.random() < _HEALTHY_SLOW:
-                lines.append((begin + draw.random() * _MINUTE, "WARN", _slow(draw, begin)))
-            rate = condition.slow_logs.get(host.name)
-            if rate:
-                burst = _random.rng(_random.LOG_BURSTS, seed, cluster.number, host.index, minute)
-                count = int(rate) + (burst.random() < rate % 1.0)
-                lines.extend((begin + burst.random() * _MINUTE, "WARN", _slow(burst, begin)) for _ in range(count))
-            if condition.silent_program(host.name, _PROGRAM) or condition.silent_program(host.name, "filebeat-shipper"):
-                continue  # drawn all the same, so other hosts' lines do not shift
-            for when, level, message in lines:
-                if since < when <= t:
-                    out.append(LogRow(round(when, 3), cluster.name, host.name, "hbase", "regionserver", level, message))
+@dataclass(frozen=True)
+class LogStream:
+    """The lines one program writes: INFO noise, a rare warning, and the bursts faults cause.
+
+    A host writes no INFO line in a minute with chance ``quiet``, one up to ``busy`` and two
+    above; a healthy warning with chance ``warning_chance``. ``program`` ``None`` is every host.
+    """
+
+    program: str | None
+    service: str
+    role: str
+    quiet: float
+    busy: float
+    info: Message
+    warning_chance: float = 0.0
+    warning: Message | None = None
+
+    def writers(self, cluster: Cluster) -> tuple[Host, ...]:
+        return cluster.hosts if self.program is None else cluster.hosts_running(self.program)
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Lines a fault makes a stream write (``Condition.log_bursts`` says how many a minute)."""
+
+    stream: int  # index in STREAMS
+    level: str
+    message: Message
 
 
 def _region(draw: random.Random, host: int) -> str:
@@ -64,7 +64,7 @@ def _region(draw: random.Random, host: int) -> str:
     return f"{table},user{draw.randrange(10**6):06d},{1700000000000 + host}.{draw.getrandbits(64):016x}."
 
 
-def _info(draw: random.Random, host: int) -> str:
+def _regionserver_info(draw: random.Random, host: int, begin: float) -> str:
     kind = draw.randrange(5)
     region = _region(draw, host)
     if kind == 0:
@@ -95,7 +95,7 @@ def _info(draw: random.Random, host: int) -> str:
     return f"regionserver.HRegion: Opened {region} in {draw.randint(20, 900)}ms"
 
 
-def _slow(draw: random.Random, begin: float) -> str:
+def _slow_response(draw: random.Random, host: int, begin: float) -> str:
     large = draw.random() < 0.25
     started = int((begin + draw.random() * _MINUTE) * 1000)
     request = "ScanRequest" if large else "MultiRequest"
@@ -112,3 +112,118 @@ def _slow(draw: random.Random, begin: float) -> str:
     }
     tag = "responseTooLarge" if large else "responseTooSlow"
     return f"ipc.RpcServer: ({tag}): {json.dumps(payload, separators=(',', ':'))}"
+
+
+def _client(draw: random.Random) -> str:
+    return f"/10.{draw.randrange(256)}.{draw.randrange(256)}.{draw.randrange(1, 255)}:{draw.randrange(30000, 60000)}"
+
+
+def _zookeeper_info(draw: random.Random, host: int, begin: float) -> str:
+    kind = draw.randrange(3)
+    session = f"0x{draw.getrandbits(60):x}"
+    if kind == 0:
+        return (
+            f"server.ZooKeeperServer: Established session {session} with negotiated timeout 30000 for client"
+            f" {_client(draw)}"
+        )
+    if kind == 1:
+        return (
+            f"server.NIOServerCnxn: Closed socket connection for client {_client(draw)} which had sessionid {session}"
+        )
+    return f"server.NIOServerCnxnFactory: Accepted socket connection from {_client(draw)}"
+
+
+def _slow_fsync(draw: random.Random, host: int, begin: float) -> str:
+    return (
+        f"persistence.FileTxnLog: fsync-ing the write ahead log in SyncThread:{draw.randrange(1, 6)} took"
+        f" {draw.randint(1001, 9000)}ms which will adversely effect operation latency.File size is"
+        f" {draw.randrange(1, 64) * 1048576 + 16} bytes. See the ZooKeeper troubleshooting guide"
+    )
+
+
+def _disk(draw: random.Random) -> str:
+    return "sd" + "bcdefghijklm"[draw.randrange(12)]
+
+
+def _kernel_info(draw: random.Random, host: int, begin: float) -> str:
+    if draw.random() < 0.5:
+        took, rate = draw.randint(2501, 4000), draw.randrange(50000, 100000)
+        return f"perf: interrupt took too long ({took} > 2500), lowering kernel.perf_event_max_sample_rate to {rate}"
+    return f"TCP: request_sock_TCP: Possible SYN flooding on port {draw.choice((8020, 9092, 2181))}. Sending cookies."
+
+
+def _read_only(draw: random.Random, host: int, begin: float) -> str:
+    return f"EXT4-fs ({_disk(draw)}1): Remounting filesystem read-only"
+
+
+def _io_error(draw: random.Random, host: int, begin: float) -> str:
+    return (
+        f"blk_update_request: I/O error, dev {_disk(draw)}, sector {draw.randrange(10**9)} op 0x0:(READ) flags 0x0"
+        " phys_seg 1 prio class 0"
+    )
+
+
+STREAMS = (
+    LogStream("hbase-regionserver", "hbase", "regionserver", 0.5, 0.85, _regionserver_info, 0.003, _slow_response),
+    LogStream("zookeeper-server", "zookeeper", "server", 0.6, 0.95, _zookeeper_info, 0.002, _slow_fsync),
+    LogStream(None, "host", "kernel", 0.995, 1.0, _kernel_info),
+)
+BURSTS: dict[str, Burst] = {
+    "slow_responses": Burst(0, "WARN", _slow_response),
+    "slow_fsync": Burst(1, "WARN", _slow_fsync),
+    "read_only": Burst(2, "CRIT", _read_only),
+    "io_errors": Burst(2, "ERROR", _io_error),
+}
+_BURSTS_OF = {
+    index: [(n, name, b) for n, (name, b) in enumerate(BURSTS.items()) if b.stream == index]
+    for index in range(len(STREAMS))
+}
+
+
+def log_rows(
+    cluster: Cluster,
+    since: float,
+    t: float,
+    seed: int,
+    condition_at: Callable[[float], Condition],
+    out: list[LogRow],
+) -> None:
+    """Append the lines ``cluster``'s hosts wrote in ``(since, t]`` to ``out``."""
+    if t <= since:
+        return
+    writers = [stream.writers(cluster) for stream in STREAMS]
+    for minute in range(math.floor(since / _MINUTE), math.floor(t / _MINUTE) + 1):
+        begin = minute * _MINUTE
+        condition = condition_at(begin)
+        draw = _random.rng(_random.LOGS, seed, cluster.number, minute)
+        for index, stream in enumerate(STREAMS):
+            for host in writers[index]:
+                lines: list[tuple[float, str, str]] = []
+                count = draw.random()
+                for _ in range(0 if count < stream.quiet else 1 if count < stream.busy else 2):
+                    lines.append((begin + draw.random() * _MINUTE, "INFO", stream.info(draw, host.index, begin)))
+                if stream.warning is not None and draw.random() < stream.warning_chance:
+                    lines.append((begin + draw.random() * _MINUTE, "WARN", stream.warning(draw, host.index, begin)))
+                if condition.log_bursts:
+                    for number, name, burst in _BURSTS_OF[index]:
+                        rate = condition.log_bursts.get((host.name, name))
+                        if rate:
+                            more = _random.rng(_random.LOG_BURSTS, seed, cluster.number, host.index, minute, number)
+                            count = int(rate) + (more.random() < rate % 1.0)
+                            lines.extend(
+                                (begin + more.random() * _MINUTE, burst.level, burst.message(more, host.index, begin))
+                                for _ in range(count)
+                            )
+                if not lines or _silent(condition, host.name, stream.program):
+                    continue  # drawn all the same, so other hosts' lines do not shift
+                for when, level, message in lines:
+                    if since < when <= t:
+                        out.append(
+                            LogRow(round(when, 3), cluster.name, host.name, stream.service, stream.role, level, message)
+                        )
+
+
+def _silent(condition: Condition, host: str, program: str | None) -> bool:
+    if condition.silent_program(host, _SHIPPER):
+        return True
+    return program is not None and condition.silent_program(host, program)

@@ -2,8 +2,9 @@
 
 A healthy value is a host's stable level (its traits) plus a daily load curve plus noise
 drawn from a generator keyed on ``(seed, cluster, host, whole second)``. Healthy values stay
-well inside the shipped thresholds (CPU below 55%, disk free above 28%, heap below 75%...),
-so a cluster without faults raises nothing.
+well inside the bundled thresholds (CPU below 55%, disk free above 28%, heap below 75%, load
+below 0.65 per core...), so a cluster without faults raises nothing. The metric tables below
+are data: a new metric is a row of ``_ROLE_METRICS``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class MetricSpec:
     role: str
     name: str
     baseline: Baseline
-    controller: bool = False  # Kafka: only the active controller reports the real value, others 0
+    leader: bool = False  # only the role's active instance (its leader) reports the value, the others 0
 
     @property
     def path(self) -> str:
@@ -44,6 +45,31 @@ def _zero(host: Host, cluster: Cluster, t: float, load: float, n: float) -> floa
 
 def _one(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
     return 1.0
+
+
+def _constant(value: float) -> Baseline:
+    def constant(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+        return value
+
+    return constant
+
+
+def _level(base: float, per_load: float, trait: int = 0, per_trait: float = 0.0, noise: float = 0.0) -> Baseline:
+    """``base + per_load * load + per_trait * traits[trait] + noise * n``, rounded to two decimals."""
+
+    def level(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+        return round(base + per_load * load + per_trait * host.traits[trait] + noise * n, 2)
+
+    return level
+
+
+def _count(scale: float) -> Baseline:
+    """A small busy-time count: 0 to ``2 * scale``, higher with load."""
+
+    def count(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+        return float(round(scale * load * (n + 1.0)))
+
+    return count
 
 
 def _cpu_user(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
@@ -61,6 +87,14 @@ def _disk_free(host: Host, cluster: Cluster, t: float, load: float, n: float) ->
 
 def _memory_used(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
     return round(38.0 + 30.0 * host.traits[3] + 4.0 * load + 1.5 * n, 2)
+
+
+def _cpu_cores(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+    return host.cores
+
+
+def _load_1m(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+    return round(host.cores * (0.15 + 0.45 * load + 0.05 * n), 2)
 
 
 def _heap(offset: float) -> Baseline:
@@ -105,6 +139,20 @@ def _capacity_total(host: Host, cluster: Cluster, t: float, load: float, n: floa
     return cluster.hdfs_capacity
 
 
+def _last_checkpoint(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+    """Epoch milliseconds of the last checkpoint: one an hour, at the cluster's own minute."""
+    offset = cluster.phase * 3600.0
+    return (math.floor((t - offset) / 3600.0) * 3600.0 + offset) * 1000.0
+
+
+def _yarn_allocated(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+    return float(round(cluster.yarn_memory_mb * (0.30 + 0.40 * load)))
+
+
+def _yarn_available(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+    return cluster.yarn_memory_mb - _yarn_allocated(host, cluster, t, load, n)
+
+
 def _apps_pending(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
     return float(round(8.0 * load + 2.0 * (n + 1.0)))
 
@@ -117,56 +165,183 @@ def _outstanding(host: Host, cluster: Cluster, t: float, load: float, n: float) 
     return float(round(1.5 * (n + 1.0) * load))
 
 
+def _rare(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+    """Mostly 0, now and then 1 (a failed user query, say)."""
+    return 1.0 if n > 0.9 else 0.0
+
+
+def _idle(base: float, trait: int) -> Baseline:
+    """An idle fraction (0-1) that falls as the cluster gets busy: at least ``base - 0.37``."""
+
+    def idle(host: Host, cluster: Cluster, t: float, load: float, n: float) -> float:
+        return round(base - 0.25 * load - 0.1 * host.traits[trait] + 0.02 * n, 3)
+
+    return idle
+
+
 def _specs(service: str, role: str, *metrics: tuple[str, Baseline]) -> tuple[MetricSpec, ...]:
     return tuple(MetricSpec(service, role, name, baseline) for name, baseline in metrics)
 
 
+def _leader_specs(service: str, role: str, *metrics: tuple[str, Baseline]) -> tuple[MetricSpec, ...]:
+    return tuple(MetricSpec(service, role, name, baseline, leader=True) for name, baseline in metrics)
+
+
+# What each program reports besides the JVM's heap and GC. HA states that are words in the
+# services' own exports (tag.HAState "active", tag.isActiveMaster "true", zk_server_state
+# "leader", Druid's isLeader) are 0/1 gauges here, as an agent maps them.
 _ROLE_METRICS: dict[str, tuple[MetricSpec, ...]] = {
     "node-exporter": _specs(
         "host",
         "os",
         ("cpu.user", _cpu_user),
         ("cpu.system", _cpu_system),
+        ("cpu.cores", _cpu_cores),
+        ("load.1m", _load_1m),
         ("disk.free_percent", _disk_free),
+        ("disk.inodes_free_percent", _level(55.0, 0.0, 1, 40.0, 0.2)),
         ("memory.used_percent", _memory_used),
+        ("clock.offset_ms", _level(-2.0, 0.0, 4, 4.0, 0.8)),
     ),
-    "hdfs-namenode": _specs(
+    "hdfs-namenode": (
+        *_specs(
+            "hdfs",
+            "namenode",
+            ("CapacityUsed", _capacity_used),
+            ("CapacityTotal", _capacity_total),
+            ("MissingBlocks", _zero),
+            ("CorruptBlocks", _zero),
+            ("UnderReplicatedBlocks", _count(6.0)),
+            ("NumDeadDataNodes", _zero),
+            ("NumStaleDataNodes", _zero),
+            ("VolumeFailuresTotal", _zero),
+            ("Safemode", _zero),
+            ("RpcQueueTimeAvgTime", _level(0.7, 2.5, 0, 0.0, 0.3)),
+            ("LastCheckpointTime", _last_checkpoint),
+        ),
+        *_leader_specs("hdfs", "namenode", ("HAState.active", _one)),
+    ),
+    "hdfs-journalnode": _specs(
         "hdfs",
-        "namenode",
-        ("CapacityUsed", _capacity_used),
-        ("CapacityTotal", _capacity_total),
-        ("MissingBlocks", _zero),
-        ("CorruptBlocks", _zero),
-        ("NumDeadDataNodes", _zero),
+        "journalnode",
+        ("CurrentLagTxns", _count(2.0)),
+        ("Syncs60s99thPercentileLatencyMicros", _level(1500.0, 3000.0, 2, 6000.0, 500.0)),
     ),
-    "yarn-resourcemanager": _specs(
-        "yarn",
-        "resourcemanager",
-        ("NumUnhealthyNMs", _zero),
-        ("NumLostNMs", _zero),
-        ("AppsPending", _apps_pending),
+    "hdfs-datanode": _specs(
+        "hdfs",
+        "datanode",
+        ("XceiverCount", _level(15.0, 120.0, 0, 40.0, 5.0)),
+        ("HeartbeatsAvgTime", _level(1.5, 2.0, 1, 3.0, 0.5)),
     ),
-    "hbase-master": _specs("hbase", "master", ("ritCount", _zero), ("ritCountOverThreshold", _zero)),
-    "hbase-regionserver": _specs("hbase", "regionserver", ("compactionQueueLength", _compactions)),
-    "zookeeper-server": _specs("zookeeper", "server", ("outstanding_requests", _outstanding)),
+    "yarn-resourcemanager": (
+        *_specs(
+            "yarn",
+            "resourcemanager",
+            ("NumUnhealthyNMs", _zero),
+            ("NumLostNMs", _zero),
+            ("AppsPending", _apps_pending),
+            ("PendingContainers", _count(40.0)),
+            ("AllocatedMB", _yarn_allocated),
+            ("AvailableMB", _yarn_available),
+        ),
+        *_leader_specs("yarn", "resourcemanager", ("HAState.active", _one)),
+    ),
+    "yarn-nodemanager": _specs("yarn", "nodemanager", ("BadLocalDirs", _zero)),
+    "hbase-master": (
+        *_specs(
+            "hbase", "master", ("ritCount", _zero), ("ritCountOverThreshold", _zero), ("numDeadRegionServers", _zero)
+        ),
+        *_leader_specs("hbase", "master", ("isActiveMaster", _one)),
+    ),
+    "hbase-regionserver": _specs(
+        "hbase",
+        "regionserver",
+        ("compactionQueueLength", _compactions),
+        ("flushQueueLength", _count(1.5)),
+        ("numCallsInGeneralQueue", _count(4.0)),
+        ("regionCount", _level(80.0, 0.0, 3, 320.0)),
+    ),
+    "zookeeper-server": (
+        *_specs(
+            "zookeeper",
+            "server",
+            ("outstanding_requests", _outstanding),
+            ("avg_latency", _level(0.7, 2.5, 0, 0.0, 0.4)),
+            ("open_file_descriptor_count", _level(120.0, 60.0, 4, 300.0)),
+            ("max_file_descriptor_count", _constant(65536.0)),
+        ),
+        *_leader_specs("zookeeper", "server", ("server_state.leader", _one)),
+    ),
     "kudu-tserver": _specs(
         "kudu",
         "tserver",
         ("server.tablets_num_running", _tablets_running),
         ("server.tablets_num_failed", _zero),
+        ("server.tablets_num_bootstrapping", _zero),
+        ("server.data_dirs_failed", _zero),
+        ("server.data_dirs_full", _zero),
+        ("server.hybrid_clock_error", _level(130.0, 0.0, 5, 300.0, 50.0)),
     ),
-    "druid-overlord": _specs(
-        "druid",
-        "overlord",
-        ("taskSlot.used.count", _slots_used),
-        ("taskSlot.total.count", _slots_total),
+    "druid-overlord": (
+        *_specs(
+            "druid",
+            "overlord",
+            ("taskSlot.used.count", _slots_used),
+            ("taskSlot.total.count", _slots_total),
+        ),
+        *_leader_specs(
+            "druid",
+            "overlord",
+            ("isLeader", _one),
+            ("task.pending.count", _count(3.0)),
+            ("task.failed.count", _zero),
+            ("ingest.kafka.lag", _level(1700.0, 1500.0, 0, 0.0, 1500.0)),
+        ),
     ),
-    "druid-coordinator": _specs("druid", "coordinator", ("segment.unavailable.count", _zero)),
+    "druid-coordinator": (
+        *_specs("druid", "coordinator", ("segment.unavailable.count", _zero)),
+        *_leader_specs("druid", "coordinator", ("isLeader", _one)),
+    ),
     "druid-historical": _specs("druid", "historical", ("segment.usedPercent", _segment_used)),
+    "druid-broker": _specs("druid", "broker", ("query.failed.count", _rare)),
     "kafka-broker": (
-        MetricSpec("kafka", "broker", "UnderReplicatedPartitions", _zero),
-        MetricSpec("kafka", "controller", "OfflinePartitionsCount", _zero, controller=True),
-        MetricSpec("kafka", "controller", "ActiveControllerCount", _one, controller=True),
+        *_specs(
+            "kafka",
+            "broker",
+            ("UnderReplicatedPartitions", _zero),
+            ("IsrShrinksPerSec", _zero),
+            ("RequestHandlerAvgIdlePercent", _idle(0.92, 0)),
+            ("NetworkProcessorAvgIdlePercent", _idle(0.95, 1)),
+            ("OfflineLogDirectoryCount", _zero),
+        ),
+        # Only the active controller reports these; the other brokers report 0.
+        *_leader_specs(
+            "kafka",
+            "controller",
+            ("OfflinePartitionsCount", _zero),
+            ("ActiveControllerCount", _one),
+            ("UncleanLeaderElectionsPerSec", _zero),
+        ),
+    ),
+    "hive-metastore": _specs(
+        "hive",
+        "metastore",
+        ("open_connections", _level(20.0, 120.0, 0, 20.0, 5.0)),
+        ("api_get_table.99thPercentile", _level(11.0, 40.0, 1, 10.0, 3.0)),
+    ),
+    "hive-hiveserver2": _specs(
+        "hive",
+        "hiveserver2",
+        ("hs2_open_sessions", _level(13.0, 90.0, 2, 15.0, 3.0)),
+        ("exec_async_queue_size", _count(1.0)),
+    ),
+    "trino-coordinator": _specs(
+        "trino",
+        "coordinator",
+        ("InactiveNodeCount", _zero),
+        ("QueuedQueries", _count(2.0)),
+        ("InternalFailures.OneMinute.Count", _zero),
+        ("BlockedNodes", _zero),
     ),
 }
 
@@ -198,11 +373,15 @@ def daily_load(t: float, cluster: Cluster) -> float:
 
 
 def metric_rows(cluster: Cluster, t: float, seed: int, condition: Condition, out: list[MetricRow]) -> None:
-    """Append the metric rows ``cluster`` reports at ``t`` to ``out``."""
+    """Append the metric rows ``cluster`` reports at ``t`` to ``out``.
+
+    A fault's value for ``(host, path)`` replaces the baseline on that host; one for ``(None,
+    path)`` on every host, except that a leader-only value goes to the leader alone.
+    """
     second = math.floor(t)
     load = daily_load(t, cluster)
     values = condition.values
-    controller = _controller(cluster, condition) if cluster.kind == "kafka" else None
+    leaders = _leaders(cluster, condition)
     name = cluster.name
     for host in cluster.hosts:
         if condition.silent_program(host.name, "khp-agent"):
@@ -214,20 +393,23 @@ def metric_rows(cluster: Cluster, t: float, seed: int, condition: Condition, out
                 continue
             for spec in specs:
                 value = spec.baseline(host, cluster, t, load, 2.0 * noise() - 1.0)
-                if spec.controller and host.name != controller:
-                    value = 0.0
+                if spec.leader and host.name != leaders.get(program):
+                    value = values.get((host.name, spec.path), 0.0) if values else 0.0
                 elif values:
                     value = values.get((host.name, spec.path), values.get((None, spec.path), value))
                 out.append(MetricRow(t, name, host.name, spec.service, spec.role, spec.name, value))
 
 
-def _controller(cluster: Cluster, condition: Condition) -> str | None:
-    """The active Kafka controller: the first broker whose process is up (a failover moves it)."""
+_LEADER_PROGRAMS = frozenset(program for program, specs in PROGRAM_METRICS.items() if any(s.leader for s in specs))
+
+
+def _leaders(cluster: Cluster, condition: Condition) -> dict[str, str]:
+    """The active instance of each HA role: the first host whose program is up (a failover moves it)."""
+    found: dict[str, str] = {}
     for host in cluster.hosts:
-        if (
-            "kafka-broker" in host.programs
-            and (host.name, "kafka-broker") not in condition.down
-            and host.name not in condition.silent
-        ):
-            return host.name
-    return None
+        if host.name in condition.silent:
+            continue
+        for program in host.programs:
+            if program in _LEADER_PROGRAMS and program not in found and (host.name, program) not in condition.down:
+                found[program] = host.name
+    return found

@@ -2,7 +2,8 @@
 
 A healthy program is RUNNING since its last planned restart (``Cluster.restart_plan``) or
 since the end of the last crash that hit it, with a pid derived from that start time.
-Faults turn programs BACKOFF, FATAL or EXITED; a silent host answers nothing at all.
+Faults turn programs BACKOFF, FATAL, EXITED or STOPPED, or take them out of Supervisor's
+configuration; a silent host, or one whose Supervisor is down, answers nothing at all.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ def process_rows(cluster: Cluster, t: float, seed: int, condition: Condition, ou
     running = PROCESS_STATES["RUNNING"]
     now = math.floor(t)
     for host in cluster.hosts:
-        if host.name in condition.silent:
+        if host.name in condition.silent or host.name in condition.unanswered:
             continue
         for program, (period, phase, key) in zip(host.programs, cluster.restart_plan[host.index], strict=True):
+            if (host.name, program) in condition.removed:
+                continue
             started = float(now - (now + phase) % period)
             restarted = condition.restarted.get((host.name, program))
             if restarted is not None and restarted > started:
@@ -51,7 +54,7 @@ def process_rows(cluster: Cluster, t: float, seed: int, condition: Condition, ou
                     )
                 )
                 continue
-            if down.statename == "EXITED":
+            if down.statename in ("EXITED", "STOPPED"):
                 description = time.strftime("%b %d %I:%M %p", time.gmtime(down.since))
             else:
                 description = down.spawnerr

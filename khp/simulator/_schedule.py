@@ -66,7 +66,7 @@ class FaultSchedule:
                 candidates = cluster.hosts_running(kind.program) if kind.program else cluster.hosts
                 chosen = candidates[draw.randrange(len(candidates))]
                 host = chosen.name
-                if kind.name == "process_crash":
+                if kind.names_program:
                     # Role programs crash three times as often as agents.
                     weights_of = [
                         1.0 if p.endswith(("-agent", "-shipper", "-exporter")) else 3.0 for p in chosen.programs
@@ -125,5 +125,5 @@ def validate(faults: Sequence[Fault], clusters: dict[str, Cluster]) -> None:
         program = fault.program or kind.program
         if program and program not in host.programs:
             raise ValueError(f"{fault.host} does not run {program}; it runs {', '.join(host.programs)}")
-        if fault.kind == "process_crash" and not fault.program:
-            raise ValueError("a process_crash fault names the program that crashes")
+        if kind.names_program and not fault.program:
+            raise ValueError(f"a {fault.kind} fault names the program it hits")

@@ -5,11 +5,14 @@ Cluster ``n`` is always the same whatever the seed or the fleet size: its kind c
 generator keyed on ``n``. Names read like an inventory: ``hadoop-001``, ``druid-002``, with
 hosts ``hadoop-001-master1``, ``hadoop-001-dn017``, ``kafka-005-broker03``.
 
-Every host runs the agents ``khp-agent`` (ships metrics), ``filebeat-shipper`` (ships logs)
-and ``node-exporter`` (host metrics) next to its role programs. With the default 30 hosts
-per cluster on average, 100 clusters make 3,118 hosts running 16,541 Supervisor programs, and
-1,000 clusters 31,300 hosts and 166,017 programs (a worker runs three roles and three agents).
-``hosts_per_cluster=55`` gives 5,441 hosts and 28,861 programs for 100 clusters.
+A Hadoop cluster also runs the Hive Metastore and HiveServer2 next to its HA masters, and
+Trino: the coordinator on the third master, a worker on every DataNode host. Every host runs
+the agents ``khp-agent`` (ships metrics), ``filebeat-shipper`` (ships logs, the kernel's
+included) and ``node-exporter`` (host metrics) next to its role programs. With the default 30
+hosts per cluster on average, 100 clusters make 3,118 hosts running 18,379 Supervisor
+programs, and 1,000 clusters 31,300 hosts and 184,105 programs (a Hadoop worker runs four
+roles and three agents). ``hosts_per_cluster=55`` gives 5,441 hosts and 32,066 programs for
+100 clusters.
 """
 
 from __future__ import annotations
@@ -63,6 +66,10 @@ PROGRAMS = {
         Program("kudu-master"),
         Program("kudu-tserver"),
         Program("kafka-broker", jvm=True),
+        Program("hive-metastore", jvm=True),
+        Program("hive-hiveserver2", jvm=True),
+        Program("trino-coordinator", jvm=True),
+        Program("trino-worker", jvm=True),
         *(Program(name) for name in AGENTS),
     )
 }
@@ -84,6 +91,11 @@ class Host:
 
     def runs(self, program: str) -> bool:
         return program in self.programs
+
+    @property
+    def cores(self) -> float:
+        """CPU cores: 16, 32 or 48."""
+        return 16.0 * (1 + int(self.traits[5] * 3))
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,11 @@ class Cluster:
         """Configured HDFS capacity in bytes: twelve 8 TB disks per DataNode."""
         return self.datanodes * 12 * 8e12
 
+    @cached_property
+    def yarn_memory_mb(self) -> float:
+        """YARN memory of the cluster in MB: 256 GiB per NodeManager."""
+        return len(self.hosts_running("yarn-nodemanager")) * 262144.0
+
 
 def build_cluster(number: int, hosts_per_cluster: int = 30) -> Cluster:
     """Cluster ``number`` (1-based) of a fleet whose clusters average ``hosts_per_cluster`` hosts."""
@@ -150,12 +167,16 @@ def build_cluster(number: int, hosts_per_cluster: int = 30) -> Cluster:
             "yarn-resourcemanager",
             "hbase-master",
             "zookeeper-server",
+            "hive-metastore",
+            "hive-hiveserver2",
         )
-        layout += [("master1", masters), ("master2", masters), ("master3", ("hdfs-journalnode", "zookeeper-server"))]
+        third = ("hdfs-journalnode", "zookeeper-server", "trino-coordinator")
+        layout += [("master1", masters), ("master2", masters), ("master3", third)]
         layout += [(f"zk{i}", ("zookeeper-server",)) for i in range(4, zookeepers + 1)]
         workers = max(3, round(scale * draw.randint(22, 58)))
         layout += [
-            (f"dn{i:03d}", ("hdfs-datanode", "yarn-nodemanager", "hbase-regionserver")) for i in range(1, workers + 1)
+            (f"dn{i:03d}", ("hdfs-datanode", "yarn-nodemanager", "hbase-regionserver", "trino-worker"))
+            for i in range(1, workers + 1)
         ]
     elif kind == "druid":
         masters = ("druid-overlord", "druid-coordinator", "zookeeper-server")

@@ -87,3 +87,10 @@ def test_numbers_read_as_written() -> None:
         "1e+20",
     ]
     assert timestamp(T0 + 0.25) == "2026-11-29T10:00:00.250Z"
+
+
+def test_what_to_do_first_is_the_action_annotation() -> None:
+    body = alert(AlertState(problem(action="Clear old logs"), FIRING, since=T0, starts_at=T0), wall=T0, valid_for=60.0)
+    assert body["annotations"]["action"] == "Clear old logs"
+    plain = alert(AlertState(problem(), FIRING, since=T0, starts_at=T0), wall=T0, valid_for=60.0)
+    assert "action" not in plain["annotations"]

@@ -147,9 +147,9 @@ def test_the_candidate_reads_the_same_answers(project: Config, druid: list[type[
     plant_faults(project, [LONG], START, END)
     alone = backtest(project, druid)
     both = backtest(project, druid, "druid_slot_used_percent.warning=90")
-    # DruidMonitor asks 4 queries per evaluation; the candidate's are answered from the current's
-    assert alone.queries_asked == alone.queries_run == 4 * 181
-    assert both.queries_asked == 2 * 4 * 181 and both.queries_run == 4 * 181
+    # DruidMonitor asks 10 queries per evaluation; the candidate's are answered from the current's
+    assert alone.queries_asked == alone.queries_run == 10 * 181
+    assert both.queries_asked == 2 * 10 * 181 and both.queries_run == 10 * 181
 
 
 def test_clusters_limit_the_evaluation(tmp_path: Path) -> None:
@@ -192,6 +192,7 @@ def test_a_failed_monitor_keeps_its_problems_state(project: Config) -> None:
             "druid_slots.warning=85",
             "--set 'druid_slots.warning=85': no threshold 'druid_slots' in {file} (did you mean"
             " 'druid_slot_used_percent'?); valid keys:"
+            " druid_failed_queries, druid_failed_tasks, druid_kafka_lag, druid_pending_tasks,"
             " druid_segment_cache_used_percent, druid_slot_used_percent, druid_unavailable_segments",
         ),
         (
@@ -227,7 +228,8 @@ def test_a_value_given_twice_and_an_unknown_pending_check_are_errors(
     with pytest.raises(OverrideError) as error:
         backtest(project, druid, pending=["Slots=10m"])
     assert str(error.value) == (
-        "--pending 'Slots=10m': no check 'Slots' in these monitors; valid checks: Segment cache usage,"
+        "--pending 'Slots=10m': no check 'Slots' in these monitors; valid checks: Failed queries, Failed tasks,"
+        " Kafka ingestion lag, No coordinator leader, No overlord leader, Pending tasks, Segment cache usage,"
         " Task slot usage, Unavailable segments"
     )
     with pytest.raises(OverrideError, match="not a duration"):

@@ -133,6 +133,7 @@ def test_a_progress_bar_only_when_asked_or_on_a_terminal(planted: Config, capsys
             ["--set", "druid_slot.warning=85"],
             "--set 'druid_slot.warning=85': no threshold 'druid_slot' in {file} (did you mean"
             " 'druid_slot_used_percent'?); valid keys:"
+            " druid_failed_queries, druid_failed_tasks, druid_kafka_lag, druid_pending_tasks,"
             " druid_segment_cache_used_percent, druid_slot_used_percent, druid_unavailable_segments",
         ),
         (

@@ -147,14 +147,25 @@ def test_check_rules_read_the_monitors_code(druid: list[type[Monitor]]) -> None:
     from evaluator.monitors.zookeeper import ZookeeperMonitor
 
     rules = {rule.check: rule for rule in check_rules(druid)}
-    assert sorted(rules) == ["Segment cache usage", "Task slot usage", "Unavailable segments"]
+    assert sorted(rules) == [
+        "Failed queries",
+        "Failed tasks",
+        "Kafka ingestion lag",
+        "No coordinator leader",
+        "No overlord leader",
+        "Pending tasks",
+        "Segment cache usage",
+        "Task slot usage",
+        "Unavailable segments",
+    ]
+    assert rules["No coordinator leader"].levels == {}  # compared with a constant, not a threshold
     slots = rules["Task slot usage"].levels
     assert (slots["warning"].key, slots["warning"].compare, slots["critical"].key) == (
         "druid_slot_used_percent",
         ">",
         "druid_slot_used_percent",
     )
-    (quorum, _outstanding) = check_rules([ZookeeperMonitor])
+    quorum = next(r for r in check_rules([ZookeeperMonitor]) if r.check == "ZooKeeper quorum at risk")
     assert set(quorum.levels) == {"warning"}  # critical = quorum lost OR above the threshold: not plain
     disk = next(r for r in check_rules([HostMonitor]) if r.check == "Disk space low")
     assert disk.levels["warning"].compare == "<"

@@ -266,6 +266,28 @@ def test_a_bad_monitor_pending_is_a_dsl_error() -> None:
         run_monitor(BadPending, [metric(DISK, 95)])
 
 
+class RunbookMonitor(Monitor):
+    """A check that says what to do first."""
+
+    def run(self) -> None:
+        self.emit("Disk almost full", warning=self.all(DISK) > 80, description="Disk full", action="Clear old logs")
+
+
+def test_what_to_do_first_travels_with_the_problem_but_not_in_its_dict() -> None:
+    (problem,) = run_monitor(RunbookMonitor, [metric(DISK, 85)])
+    assert problem.action == "Clear old logs"
+    assert "action" not in problem.to_dict()  # khp check --json keeps its documented fields
+    (plain,) = run_monitor(DiskMonitor, [metric(DISK, 85)], thresholds=LIMITS)
+    assert plain.action == ""
+
+
+def test_an_action_that_is_not_text_is_a_dsl_error(dsl: Callable[..., Probe]) -> None:
+    monitor = dsl([metric(DISK, 95)])
+    with pytest.raises(DslError, match=r"emit\('Disk'\): action= is text \(what an operator does first\), got list"):
+        monitor.emit("Disk", warning=monitor.all(DISK) > 90, action=["restart it"])
+    assert monitor.problems() == []
+
+
 # -- bad arguments --------------------------------------------------------------------------------------
 
 

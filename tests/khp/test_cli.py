@@ -207,3 +207,15 @@ def test_run_applies_an_edited_cluster_file_without_a_restart(project: Path) -> 
     _out, err = run.communicate(timeout=120)
     assert run.returncode == 0, err
     assert err.count("configuration reloaded from") == 1, err
+
+
+def test_monitors_markdown_prints_the_check_catalog(project: Path) -> None:
+    result = khp(project, "monitors", "--markdown")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Check catalog\n")
+    assert "1 check in 1 module." in result.stdout
+    reads = "max of `druid/overlord/taskSlot.used.count`<br>max of `druid/overlord/taskSlot.total.count`"
+    # khp.yml sets the warning level to 45: the catalog shows the thresholds in effect.
+    fires = "**warning** `used > 45`<br>**critical** `used > 90`"
+    assert f"| Task slot usage | {fires} | {reads} | Task slot usage above threshold |  |" in result.stdout
+    assert "| `druid_slot_used_percent` | 45 | 90 |  |" in result.stdout

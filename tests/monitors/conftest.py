@@ -14,9 +14,10 @@ import pytest
 from evaluator import Evaluator, Monitor, Problem
 from evaluator.testing import DEFAULT_AT, ClusterSetup, Row, build_config, run_monitor
 from khp.configuration import Config, load_config, parse_time
-from khp.records import ProcessState
-from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, ProcessQuery, Sources
+from khp.sources import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses, Sources
 from khp.store import Store
+
+from .helpers import SupervisorLikeProcesses
 
 KHP_YML = Path(__file__).resolve().parents[2] / "khp.yml"
 
@@ -53,23 +54,6 @@ def check(config: Config) -> Callable[..., list[Seen]]:
         return _brief(run_monitor(monitor, rows, clusters=clusters, config=base or config, at=at))
 
     return run
-
-
-class SupervisorLikeProcesses:
-    """Stored process states plus hosts whose Supervisor did not answer, as a live Supervisor source reports them."""
-
-    def __init__(self, stored: EmbeddedProcesses, unreachable: Sequence[tuple[str, str, str]]) -> None:
-        self.stored = stored
-        self.hosts = list(unreachable)
-
-    def states(self, query: ProcessQuery) -> Sequence[ProcessState]:
-        return self.stored.states(query)
-
-    def seen(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
-        return self.stored.seen(query)
-
-    def unreachable(self, query: ProcessQuery) -> Sequence[tuple[str, str, str]]:
-        return [host for host in self.hosts if query.clusters is None or host[0] in query.clusters]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""HdfsMonitor: capacity, missing and corrupt blocks, dead DataNodes, NameNode heap."""
+"""HdfsMonitor: capacity, blocks, DataNodes, NameNode heap, safe mode and HA state, checkpoints, JournalNodes."""
 
 from evaluator.monitors.hdfs import HdfsMonitor
 from evaluator.testing import ClusterSetup, metric
@@ -88,3 +88,44 @@ def test_healthy_hdfs_raises_nothing(check):
         *namenodes("jvm.heap_used_percent", 60, standby=40),
     ]
     assert check(HdfsMonitor, rows) == []
+
+
+AT = 1795946400.0  # DEFAULT_AT
+
+
+def test_safe_mode_warns_per_namenode_and_is_critical_on_the_active_one(check):
+    rows = namenodes("Safemode", 1, 1) + namenodes("HAState.active", 1, 0)
+    assert check(HdfsMonitor, rows) == [
+        ("NameNode safe mode", "critical", "alpha", "nn1", 1.0, ">", 0.0),
+        ("NameNode safe mode", "warning", "alpha", "nn1", 1.0, ">", 0.0),
+        ("NameNode safe mode", "warning", "alpha", "nn2", 1.0, ">", 0.0),
+    ]
+
+
+def test_ha_state_needs_exactly_one_active_namenode(check):
+    assert check(HdfsMonitor, namenodes("HAState.active", 1, 0)) == []
+    assert check(HdfsMonitor, namenodes("HAState.active", 0, 0)) == [
+        ("NameNode HA state", "critical", "alpha", None, 0.0, "!=", 1.0)
+    ]
+    assert check(HdfsMonitor, namenodes("HAState.active", 1, 1)) == [
+        ("NameNode HA state", "critical", "alpha", None, 2.0, "!=", 1.0)
+    ]
+
+
+def test_a_namenode_that_stopped_reporting_is_not_counted_active(check):
+    # nn1 was active until it died five minutes ago; nn2 took over: one active, not two.
+    rows = [
+        metric("hdfs/namenode/HAState.active", 1, host="nn1", ago="5m"),
+        metric("hdfs/namenode/HAState.active", 1, host="nn2", ago="1m"),
+    ]
+    assert check(HdfsMonitor, rows) == []
+
+
+def test_checkpoint_age_in_hours_from_the_last_checkpoint_time(check):
+    rows = namenodes("LastCheckpointTime", (AT - 8 * 3600) * 1000, (AT - 30 * 3600) * 1000)
+    assert check(HdfsMonitor, rows) == [("Checkpoint age", "warning", "alpha", None, 8.0, ">", 6.0)]
+
+
+def test_journalnode_sync_latency_is_read_in_milliseconds(check):
+    rows = [metric("hdfs/journalnode/Syncs60s99thPercentileLatencyMicros", 2_500_000, host="jn1")]
+    assert check(HdfsMonitor, rows) == [("JournalNode sync latency", "warning", "alpha", "jn1", 2500.0, ">", 1000.0)]

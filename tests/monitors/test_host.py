@@ -1,7 +1,7 @@
-"""HostMonitor: CPU as user + system, disk free, memory."""
+"""HostMonitor: CPU as user + system, load per core, disk, memory, clock offset, kernel disk errors."""
 
 from evaluator.monitors.host import HostMonitor
-from evaluator.testing import ClusterSetup, metric
+from evaluator.testing import ClusterSetup, log, metric
 
 USER = "host/os/cpu.user"
 SYSTEM = "host/os/cpu.system"
@@ -80,3 +80,32 @@ def test_shipped_gamma_has_a_critical_cpu_level(check, shipped):
 def test_healthy_hosts_raise_nothing(check):
     rows = [*cpu(40, 10), metric(DISK, 50, host="h1"), metric(MEMORY, 60, host="h1")]
     assert check(HostMonitor, rows) == []
+
+
+def test_load_is_judged_per_core(check):
+    rows = [metric("host/os/load.1m", 40, host="h1"), metric("host/os/cpu.cores", 16, host="h1")]
+    rows += [metric("host/os/load.1m", 40, host="h2"), metric("host/os/cpu.cores", 48, host="h2")]
+    assert check(HostMonitor, rows) == [("Load average", "warning", "alpha", "h1", 2.5, ">", 2.0)]
+
+
+def test_a_clock_behind_counts_as_much_as_one_ahead(check):
+    rows = [metric("host/os/clock.offset_ms", -1500, host="h1"), metric("host/os/clock.offset_ms", 120, host="h2")]
+    assert check(HostMonitor, rows) == [
+        ("Clock offset", "critical", "alpha", "h1", 1500.0, ">", 1000.0),
+        ("Clock offset", "warning", "alpha", "h1", 1500.0, ">", 100.0),
+        ("Clock offset", "warning", "alpha", "h2", 120.0, ">", 100.0),
+    ]
+
+
+def test_a_read_only_remount_is_seen_for_an_hour(check):
+    line = "EXT4-fs (sdc1): Remounting filesystem read-only"
+    recent = [log("host/kernel/x", line, host="h1", level="CRIT", ago="50m")]
+    old = [log("host/kernel/x", line, host="h2", level="CRIT", ago="70m")]
+    assert check(HostMonitor, recent + old) == [("Read-only file system", "warning", "alpha", "h1", 1.0, ">", 0.0)]
+
+
+def test_disk_io_errors_count_the_kernels_blk_update_request_lines(check):
+    line = "blk_update_request: I/O error, dev sdd, sector 2384923 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0"
+    rows = [log("host/kernel/x", line, host="h1", level="ERROR") for _ in range(3)]
+    rows.append(log("host/kernel/x", "perf: interrupt took too long (2503 > 2500)", host="h2", level="INFO"))
+    assert check(HostMonitor, rows) == [("Disk I/O errors", "warning", "alpha", "h1", 3.0, ">", 0.0)]

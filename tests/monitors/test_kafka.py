@@ -1,4 +1,4 @@
-"""KafkaMonitor: under-replicated partitions, offline partitions, the active controller."""
+"""KafkaMonitor: partitions, the active controller, thread pools, unclean leader elections."""
 
 import pytest
 
@@ -58,3 +58,17 @@ def test_shipped_gamma_turns_under_replication_off(check, shipped):
 
 def test_healthy_kafka_raises_nothing(check):
     assert check(KafkaMonitor, healthy("alpha") + healthy("beta")) == []
+
+
+def test_busy_request_handlers_fire_below_the_idle_fraction(check):
+    rows = brokers("kafka/broker/RequestHandlerAvgIdlePercent", 0.8, 0.2, 0.05)
+    assert check(KafkaMonitor, rows) == [
+        ("Request handlers busy", "warning", "alpha", "b2", 0.2, "<", 0.3),
+        ("Request handlers busy", "critical", "alpha", "b3", 0.05, "<", 0.1),
+        ("Request handlers busy", "warning", "alpha", "b3", 0.05, "<", 0.3),
+    ]
+
+
+def test_an_unclean_leader_election_is_critical_at_once(check):
+    rows = [*brokers("kafka/controller/UncleanLeaderElectionsPerSec", 0.02, 0, 0), *brokers(CONTROLLER, 1, 0, 0)]
+    assert check(KafkaMonitor, rows) == [("Unclean leader elections", "critical", "alpha", None, 0.02, ">", 0.0)]

@@ -1,9 +1,9 @@
-"""ZookeeperMonitor: servers down and the quorum from process state; outstanding requests."""
+"""ZookeeperMonitor: the quorum from process state, the leader, requests, file descriptors, slow fsyncs."""
 
 import pytest
 
 from evaluator.monitors.zookeeper import ZookeeperMonitor
-from evaluator.testing import ClusterSetup, metric, process
+from evaluator.testing import ClusterSetup, log, metric, process
 
 QUORUM = "ZooKeeper quorum at risk"
 
@@ -116,3 +116,40 @@ def test_outstanding_requests_per_server(check):
 def test_healthy_ensemble_raises_nothing(check):
     rows = [*ensemble(3, 3), *(metric("zookeeper/server/outstanding_requests", 0, host=f"zk{n}") for n in (1, 2, 3))]
     assert check(ZookeeperMonitor, rows) == []
+
+
+def test_a_stopped_server_counts_as_down(check):
+    rows = [*ensemble(3, 3)[:2], process("zookeeper-server", "STOPPED", host="zk3")]
+    assert severities(check(ZookeeperMonitor, rows)) == ["critical", "warning"]
+
+
+def test_no_leader_in_the_last_two_minutes_is_critical(check):
+    leader = "zookeeper/server/server_state.leader"
+    gone = [metric(leader, 1, host="zk1", ago="5m"), metric(leader, 0, host="zk2"), metric(leader, 0, host="zk3")]
+    assert check(ZookeeperMonitor, gone) == [("No ZooKeeper leader", "critical", "alpha", None, 0.0, "<", 1.0)]
+    moved = [*gone, metric(leader, 1, host="zk2", ago="30s")]
+    assert check(ZookeeperMonitor, moved) == []
+
+
+def test_slow_fsyncs_are_counted_from_the_servers_log(check):
+    line = (
+        "persistence.FileTxnLog: fsync-ing the write ahead log in SyncThread:1 took 1342ms which will adversely"
+        " effect operation latency.File size is 67108880 bytes. See the ZooKeeper troubleshooting guide"
+    )
+    rows = [log("zookeeper/server/x", line, host="zk1") for _ in range(5)]
+    rows += [log("zookeeper/server/x", "server.ZooKeeperServer: Established session 0x1", host="zk2", level="INFO")]
+    assert check(ZookeeperMonitor, rows) == [("Slow fsync", "warning", "alpha", "zk1", 5.0, ">", 3.0)]
+
+
+def test_file_descriptors_as_a_share_of_the_limit(check):
+    rows = [
+        metric("zookeeper/server/open_file_descriptor_count", 3900, host="zk1"),
+        metric("zookeeper/server/max_file_descriptor_count", 4096, host="zk1"),
+        metric("zookeeper/server/open_file_descriptor_count", 3900, host="zk2"),
+        metric("zookeeper/server/max_file_descriptor_count", 65536, host="zk2"),
+    ]
+    found = check(ZookeeperMonitor, rows)
+    assert [(c, s, h, round(v, 1)) for c, s, _cl, h, v, _op, _t in found] == [
+        ("ZooKeeper file descriptors", "critical", "zk1", 95.2),
+        ("ZooKeeper file descriptors", "warning", "zk1", 95.2),
+    ]

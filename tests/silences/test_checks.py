@@ -23,7 +23,17 @@ class Mixed(Monitor):
 
 def test_emit_names_are_the_literal_check_names() -> None:
     assert emit_names(Mixed) == {"Literal", "By keyword"}
-    assert emit_names(DruidMonitor) == {"Task slot usage", "Unavailable segments", "Segment cache usage"}
+    assert emit_names(DruidMonitor) == {
+        "Task slot usage",
+        "Pending tasks",
+        "Failed tasks",
+        "Unavailable segments",
+        "Segment cache usage",
+        "No coordinator leader",
+        "No overlord leader",
+        "Failed queries",
+        "Kafka ingestion lag",
+    }
 
 
 def test_the_evaluators_own_problems_are_always_known() -> None:

@@ -10,6 +10,7 @@ from khp.simulator import FAULT_KINDS, Batch, Fault, Fleet
 from khp.store import matches
 
 from .conftest import AT
+from .planted import FLEET_SIZE, PLANTED
 
 SPAWNERR = "Exited too quickly (process log may have details)"
 DURING, AFTER = AT + 300, AT + 660
@@ -82,7 +83,7 @@ METRIC_FAULTS: list[tuple[str, str, str, Check]] = [
         "hbase_regions_in_transition",
         "hadoop-003",
         "",
-        _each_value("hbase/master/ritCountOverThreshold", lambda v: v > 0),
+        _each_value("hbase/master/ritCount", lambda v: v > 10),
     ),
     (
         "hbase_compaction_backlog",
@@ -165,9 +166,22 @@ def test_a_metric_fault_is_abnormal_while_it_lasts_and_healthy_after(
     assert faulty.active_faults(AFTER) == []
 
 
-def test_every_metric_fault_kind_is_covered_above() -> None:
-    others = {"process_crash", "host_silent", "datanode_dead", "zookeeper_down", "hbase_slow_responses"}
-    assert {kind for kind, *_ in METRIC_FAULTS} | others == set(FAULT_KINDS)
+KINDS = {plant.kind: plant for plant in reversed(PLANTED.values())}  # the first plant of each kind
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_fault_kind_changes_what_is_reported_while_it_lasts_and_heals(kind: str) -> None:
+    plant = KINDS[kind]
+    fault = Fault(kind, plant.cluster, AT, 600, plant.host_name, plant.program, plant.intensity)
+    faulty, healthy = planted(fault, clusters=FLEET_SIZE), planted(clusters=FLEET_SIZE)
+
+    def rows(fleet: Fleet, t: float) -> Batch:
+        return fleet.rows_at(t, since=AT - 60, clusters=[plant.cluster])
+
+    assert rows(faulty, AT - 60) == rows(healthy, AT - 60)
+    during, usual = rows(faulty, DURING), rows(healthy, DURING)
+    assert (during.metrics, during.processes, during.logs) != (usual.metrics, usual.processes, usual.logs)
+    assert rows(faulty, AFTER).metrics == rows(healthy, AFTER).metrics
 
 
 def _state(batch: Batch, host: str, program: str) -> tuple[str, str, float]:
@@ -223,7 +237,7 @@ def test_a_dead_datanode_stops_reporting_and_the_namenodes_count_it() -> None:
     assert sorted(values(after, "hadoop-001", "hdfs/namenode/NumDeadDataNodes").values()) == [0.0, 0.0]
 
 
-@pytest.mark.parametrize(("intensity", "state"), [(0.2, "EXITED"), (0.8, "FATAL")])
+@pytest.mark.parametrize(("intensity", "state"), [(0.2, "STOPPED"), (0.8, "FATAL")])
 def test_a_zookeeper_server_goes_down_and_comes_back(intensity: float, state: str) -> None:
     host = host_of("kafka-005", "zookeeper-server", 1)
     fleet = planted(Fault("zookeeper_down", "kafka-005", AT, 600, host, intensity=intensity))
@@ -272,7 +286,7 @@ def test_the_schedule_has_mostly_short_faults_a_few_long_ones_and_every_kind() -
 
     assert len(short) > 0.6 * len(week)
     assert 0 < len(long) < 0.15 * len(week)
-    assert {f.kind for f in week} == set(FAULT_KINDS)
+    assert {f.kind for f in week} == {name for name, kind in FAULT_KINDS.items() if kind.weight > 0}
     for fault in week[:500]:
         kind = FAULT_KINDS[fault.kind]
         cluster = fleet.cluster(fault.cluster)
@@ -296,3 +310,48 @@ def test_planted_faults_are_checked_against_the_fleet() -> None:
         planted(Fault("datanode_dead", "hadoop-001", AT, 60, "hadoop-001-master3"))
     with pytest.raises(ValueError, match="names the program"):
         planted(Fault("process_crash", "hadoop-001", AT, 60, "hadoop-001-master3"))
+
+
+def test_a_host_whose_supervisor_is_down_sends_no_process_states_but_its_metrics() -> None:
+    host = host_of("kafka-005", "kafka-broker", 2)
+    fleet = planted(Fault("supervisor_down", "kafka-005", AT, 600, host))
+    during = fleet.rows_at(DURING, clusters=["kafka-005"])
+
+    assert not [p for p in during.processes if p.host == host]
+    assert {r.path for r in during.metrics if r.host == host} >= {"kafka/broker/jvm.heap_used_percent"}
+    assert fleet.unreachable(DURING) == [("kafka-005", host, "[Errno 111] Connection refused")]
+    assert fleet.unreachable(AFTER) == []
+    assert [p for p in fleet.rows_at(AFTER, clusters=["kafka-005"]).processes if p.host == host]
+
+
+def test_a_removed_program_has_no_process_state_and_no_metrics() -> None:
+    host = host_of("hadoop-001", "hdfs-datanode", 3)
+    fleet = planted(Fault("program_removed", "hadoop-001", AT, 600, host, "yarn-nodemanager"))
+    during = fleet.rows_at(DURING, clusters=["hadoop-001"])
+
+    assert {p.name for p in during.processes if p.host == host} == set(
+        fleet.cluster("hadoop-001").host(host).programs
+    ) - {"yarn-nodemanager"}
+    assert not [r for r in during.metrics if r.host == host and r.service == "yarn"]
+    assert [r for r in during.metrics if r.host == host and r.service == "hdfs"]
+
+
+def test_the_active_namenode_fails_over_when_it_crashes() -> None:
+    first, second = (host_of("hadoop-001", "hdfs-namenode", i) for i in (0, 1))
+    fleet = planted(Fault("process_crash", "hadoop-001", AT, 600, first, "hdfs-namenode", intensity=0.9))
+
+    def active(t: float) -> list[str]:
+        batch = fleet.rows_at(t, clusters=["hadoop-001"])
+        return [h for h, v in values(batch, "hadoop-001", "hdfs/namenode/HAState.active").items() if v == 1]
+
+    assert active(AT - 60) == [first]
+    assert active(DURING) == [second]
+    assert active(AFTER) == [first]
+
+
+@pytest.mark.parametrize(("intensity", "actives"), [(0.2, 0), (0.8, 2)])
+def test_namenode_ha_lost_means_no_active_or_two(intensity: float, actives: int) -> None:
+    fleet = planted(Fault("namenode_ha_lost", "hadoop-001", AT, 600, intensity=intensity))
+    during = fleet.rows_at(DURING, clusters=["hadoop-001"])
+
+    assert sum(values(during, "hadoop-001", "hdfs/namenode/HAState.active").values()) == actives

@@ -40,8 +40,10 @@ def test_simulate_and_rows_at_agree(store: Store) -> None:
             )
             assert stored == made
         assert store.process_states(t - 1, t) == sorted(batch.processes, key=lambda p: (p.cluster, p.host, p.name))
-        lines = store.log_counts("hbase", "regionserver", "*", t - 60, t)
-        assert {(c, h): n for c, h, n in lines} == Counter((r.cluster, r.host) for r in batch.logs)
+        for service, role in (("hbase", "regionserver"), ("zookeeper", "server"), ("host", "kernel")):
+            lines = store.log_counts(service, role, "*", t - 60, t)
+            made = Counter((r.cluster, r.host) for r in batch.logs if (r.service, r.role) == (service, role))
+            assert {(c, h): n for c, h, n in lines} == made
 
 
 def test_the_summary_counts_the_fleet(store: Store) -> None:

@@ -14,20 +14,20 @@ from khp.simulator import AGENTS, PROGRAMS, Fleet
 def test_a_hundred_clusters_are_about_three_thousand_hosts() -> None:
     fleet = Fleet(clusters=100)
 
-    assert (fleet.hosts, fleet.processes) == (3118, 16541)  # documented in simulator/_topology.py
+    assert (fleet.hosts, fleet.processes) == (3118, 18379)  # documented in simulator/_topology.py
     assert Counter(c.kind for c in fleet.clusters) == {"hadoop": 40, "druid": 20, "kudu": 20, "kafka": 20}
 
 
 def test_a_thousand_clusters_are_about_thirty_thousand_hosts() -> None:
     fleet = Fleet(clusters=1000)
 
-    assert (fleet.hosts, fleet.processes) == (31300, 166017)
+    assert (fleet.hosts, fleet.processes) == (31300, 184105)
 
 
 def test_hosts_per_cluster_scales_the_workers() -> None:
     fleet = Fleet(clusters=100, hosts_per_cluster=55)
 
-    assert (fleet.hosts, fleet.processes) == (5441, 28861)
+    assert (fleet.hosts, fleet.processes) == (5441, 32066)
 
 
 def test_names_are_readable_and_derived_from_cluster_and_role() -> None:
@@ -48,7 +48,18 @@ def test_a_cluster_is_the_same_whatever_the_seed_and_fleet_size() -> None:
 @pytest.mark.parametrize(
     ("kind", "counts"),
     [
-        ("hadoop", {"hdfs-namenode": 2, "yarn-resourcemanager": 2, "hbase-master": 2, "hdfs-journalnode": 3}),
+        (
+            "hadoop",
+            {
+                "hdfs-namenode": 2,
+                "yarn-resourcemanager": 2,
+                "hbase-master": 2,
+                "hdfs-journalnode": 3,
+                "hive-metastore": 2,
+                "hive-hiveserver2": 2,
+                "trino-coordinator": 1,
+            },
+        ),
         ("druid", {"druid-overlord": 2, "druid-coordinator": 2, "zookeeper-server": 3}),
         ("kudu", {"kudu-master": 3}),
     ],
@@ -64,7 +75,7 @@ def test_workers_are_co_located_and_ensembles_are_three_or_five() -> None:
     for cluster in fleet.clusters:
         if cluster.kind == "hadoop":
             for host in cluster.hosts_running("hdfs-datanode"):
-                assert {"yarn-nodemanager", "hbase-regionserver"} <= set(host.programs)
+                assert {"yarn-nodemanager", "hbase-regionserver", "trino-worker"} <= set(host.programs)
         if cluster.kind == "kafka":
             assert len(cluster.hosts_running("kafka-broker")) >= 3
         if cluster.kind != "kudu":
