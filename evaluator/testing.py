@@ -130,8 +130,8 @@ def build_config(
     for key, levels in (thresholds or {}).items():
         before = merged.get(key, Threshold())
         merged[key] = Threshold(
-            warning=levels["warning"] if "warning" in levels else before.warning,
-            critical=levels["critical"] if "critical" in levels else before.critical,
+            warning=levels.get("warning", before.warning),
+            critical=levels.get("critical", before.critical),
             meaning=before.meaning,
         )
     built = dict(base.clusters)
