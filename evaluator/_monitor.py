@@ -349,7 +349,7 @@ class Monitor(abc.ABC):
 
 
 def _elements(samples: Sequence[Sample]) -> list[Element]:
-    return [Element(s.cluster, s.host, float(s.value)) for s in samples]
+    return [Element(cluster, host, float(value)) for cluster, host, value in samples]
 
 
 def _states(state: str | Iterable[str] | None) -> set[str] | None:
