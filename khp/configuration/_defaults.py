@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._cache import FileCache, build_with
 from ._errors import ConfigError
 from ._model import LEVELS, Threshold
 
@@ -69,11 +70,12 @@ def parse_defaults(value: Any, where: str) -> dict[str, Threshold]:
     return parsed
 
 
-def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
+def monitor_defaults(directories: Iterable[Path], cache: FileCache | None = None) -> MonitorDefaults:
     """Every ``thresholds`` declaration in the monitor modules of ``directories`` (not ``_*.py``).
 
     Two declarations of one key must agree; a file that is not valid Python is listed in
-    ``unreadable`` (the evaluator reports it as a failed monitor).
+    ``unreadable`` (the evaluator reports it as a failed monitor). With a ``cache``, a module is
+    parsed again only when it changed.
     """
     found: dict[str, Threshold] = {}
     declared_in: dict[str, str] = {}
@@ -82,12 +84,11 @@ def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
         for file in sorted(directory.glob("*.py")):
             if file.name.startswith("_"):
                 continue
-            try:
-                tree = ast.parse(file.read_bytes(), filename=str(file))
-            except (SyntaxError, ValueError, OSError):
+            declarations = build_with(cache, "monitor", file, _file_declarations)
+            if declarations is None:
                 unreadable.append(str(file))
                 continue
-            for line, value in _declarations(tree, str(file)):
+            for line, value in declarations:
                 where = f"{file}:{line}"
                 for key, threshold in parse_defaults(value, where).items():
                     other = found.get(key)
@@ -101,6 +102,15 @@ def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
                         found[key] = threshold
                         declared_in.setdefault(key, where)
     return MonitorDefaults(found, declared_in, tuple(unreadable))
+
+
+def _file_declarations(file: Path) -> list[tuple[int, Any]] | None:
+    """The declarations of one module, or ``None`` if it is not valid Python."""
+    try:
+        tree = ast.parse(file.read_bytes(), filename=str(file))
+    except (SyntaxError, ValueError, OSError):
+        return None
+    return _declarations(tree, str(file))
 
 
 def _declarations(tree: ast.Module, file: str) -> list[tuple[int, Any]]:

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ._cache import FileCache, build_with
 from ._defaults import MonitorDefaults, monitor_defaults
 from ._errors import ConfigError
 from ._model import (
@@ -30,6 +29,7 @@ from ._model import (
     _frozen,
 )
 from ._reader import Section
+from ._yaml import parse_yaml
 
 COMPONENT_SECTIONS = ("receiver", "history", "console")
 _TOP_KEYS = (
@@ -55,14 +55,20 @@ _ROLE = re.compile(r"^[^/\s]+/[^/\s]+$")
 SOURCE_KINDS = ("metrics", "logs", "processes")
 
 
-def load_config(path: str | Path) -> Config:
-    """Load ``khp.yml`` at ``path`` and every ``*.yml`` in its ``clusters_dir``."""
+def load_config(path: str | Path, cache: FileCache | None = None) -> Config:
+    """Load ``khp.yml`` at ``path`` and every ``*.yml`` in its ``clusters_dir``.
+
+    With a ``cache`` (as ``LiveConfig`` keeps), only the files that changed since the last load
+    through it are read again.
+    """
     path = Path(path)
-    top = Section(str(path), "", _read_yaml(path))
+    if cache is not None:
+        cache.begin()
+    top = Section(str(path), "", build_with(cache, "yaml", path, _read_yaml))
     top.only(_TOP_KEYS)
     base = path.parent
     monitors = tuple(_monitor_dirs(top, base))
-    defaults = monitor_defaults(monitors)
+    defaults = monitor_defaults(monitors, cache)
     thresholds = _thresholds(top.section("thresholds"), defaults)
     clusters: dict[str, ClusterConfig] = {}
     if top.has("clusters_dir"):
@@ -70,11 +76,14 @@ def load_config(path: str | Path) -> Config:
         if not clusters_dir.is_dir():
             raise top.error("clusters_dir", f"{clusters_dir} is not a directory")
         for file in sorted(clusters_dir.glob("*.y*ml")):
-            cluster = _cluster(file, thresholds, defaults)
+            cluster = build_with(cache, "cluster", file, _cluster)
+            _check_known(cluster, thresholds, defaults)
             if cluster.name in clusters:  # alpha.yml and alpha.yaml: one would silently replace the other
                 other = clusters[cluster.name].file
                 raise ConfigError(str(file), "", f"cluster {cluster.name} is also defined by {other}; keep one file")
             clusters[cluster.name] = cluster
+    if cache is not None:
+        cache.end()
     return Config(
         file=str(path),
         sources=_sources(top.section("sources")),
@@ -93,6 +102,23 @@ def load_config(path: str | Path) -> Config:
     )
 
 
+def prime_cache(cache: FileCache, config: Config) -> None:
+    """Fill ``cache`` from ``config`` (loaded without it), so the next load reads only files changed since.
+
+    The cluster files are taken from ``config`` as they are; ``khp.yml`` and the monitor modules
+    are few and small, and are read again here.
+    """
+    for cluster in config.clusters.values():
+        if cluster.file:
+            cache.put("cluster", Path(cluster.file), cluster)
+    try:
+        build_with(cache, "yaml", Path(config.file), _read_yaml)
+        monitor_defaults(config.monitors, cache)
+    except ConfigError:
+        pass  # broken since: the next load reads them and reports it
+    cache.begin()  # what priming read is not what a load read
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -100,12 +126,7 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(str(path), "", "file not found; pass --config or set KHP_CONFIG") from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"cannot read: {exc.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        raise ConfigError(str(path), "", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}") from None
+    return parse_yaml(text, str(path))
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -296,7 +317,20 @@ def _thresholds(section: Section, defaults: MonitorDefaults) -> dict[str, Thresh
     return thresholds
 
 
-def _cluster(file: Path, defaults: Mapping[str, Threshold], declared: MonitorDefaults) -> ClusterConfig:
+def _check_known(cluster: ClusterConfig, defaults: Mapping[str, Threshold], declared: MonitorDefaults) -> None:
+    """A cluster file may only set thresholds that khp.yml or a monitor defines."""
+    if declared.unreadable:  # an unreadable monitor may declare any key
+        return
+    for key in cluster.thresholds:
+        if key not in defaults:
+            known = ", ".join(sorted(defaults)) or "none"
+            raise ConfigError(
+                cluster.file, f"thresholds.{key}", f"unknown threshold; the monitors and khp.yml define: {known}"
+            )
+
+
+def _cluster(file: Path) -> ClusterConfig:
+    """A cluster file as read; which threshold keys exist is checked by ``_check_known``."""
     name = file.stem
     if not _CLUSTER_NAME.match(name):
         raise ConfigError(str(file), "", "a cluster file is named after its cluster: letters, digits, '.', '_', '-'")
@@ -305,9 +339,6 @@ def _cluster(file: Path, defaults: Mapping[str, Threshold], declared: MonitorDef
     overrides: dict[str, Mapping[str, float | None]] = {}
     thresholds = top.section("thresholds")
     for key, value in thresholds.data.items():
-        if key not in defaults and not declared.unreadable:  # an unreadable monitor may declare it
-            known = ", ".join(sorted(defaults)) or "none"
-            raise thresholds.error(str(key), f"unknown threshold; the monitors and khp.yml define: {known}")
         if value is None:
             overrides[key] = _frozen({"warning": None, "critical": None})
             continue
