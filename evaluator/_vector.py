@@ -75,11 +75,11 @@ class Vector:
             self._elements: list[Element] | None = None
         else:
             self._resolve = None
-            self._elements = _sorted(elements)
+            self._elements = in_order(elements)
 
     @classmethod
     def _derived(cls, elements: Callable[[], list[Element]], label: str) -> Vector:
-        """A vector computed from sorted ones by a step that keeps their order (map, filter, join)."""
+        """A vector whose elements come sorted: a query's answer, or a step that keeps order (map, filter, join)."""
         vector = cls(elements, label)
         vector._ordered = True
         return vector
@@ -92,7 +92,7 @@ class Vector:
                 if self._elements is None:
                     assert self._resolve is not None
                     found = self._resolve()
-                    self._elements = list(found) if self._ordered else _sorted(found)
+                    self._elements = list(found) if self._ordered else in_order(found)
                     self._resolve = None
         return self._elements
 
@@ -230,7 +230,7 @@ def _label(other: object) -> str:
 _LABELS = attrgetter("cluster", "host")
 
 
-def _sorted(elements: Sequence[Element]) -> list[Element]:
+def in_order(elements: Sequence[Element]) -> list[Element]:
     """By cluster, then host, cluster-level elements first."""
     try:
         return sorted(elements, key=_LABELS)  # C-speed; fails only where a cluster has both kinds
