@@ -44,7 +44,8 @@ class Store:
             (unfilled,) = conn.execute(
                 "SELECT NOT EXISTS (SELECT 1 FROM latest) AND EXISTS (SELECT 1 FROM points)"
             ).fetchone()
-            if unfilled:
+            if unfilled:  # under the write lock, where BACKFILL's own guard makes another process's a no-op
+                conn.execute("BEGIN IMMEDIATE")
                 conn.execute(BACKFILL_LATEST)
 
     def _connection(self) -> sqlite3.Connection:

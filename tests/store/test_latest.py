@@ -186,3 +186,21 @@ def test_several_processes_writing_one_series_out_of_order_leave_its_true_latest
         newest = float(int(end)) if end < 299 else 299.0
         assert store.latest_values("svc", "role", "disk", 0, end) == [("c0", "h0", newest * 10)]
     store.close()
+
+
+def test_several_processes_opening_an_older_store_at_once_fill_the_table_once(tmp_path: Path) -> None:
+    from .test_store import run_workers
+
+    path = tmp_path / "khp.db"
+    first = Store(path)
+    first.write_metrics([MetricRow(500.0 + i, "beta", "h1", "hdfs", "datanode", "m1", float(i)) for i in range(50)])
+    first.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE latest")
+    run_workers(path, ["w1", "w2", "w3"], batches=3, go=tmp_path / "go")
+    store = Store(path)
+    rows = store.latest_values("hdfs", "datanode", "m1", 0, 10000)
+    assert rows == [("alpha", "w1", 2.0), ("alpha", "w2", 2.0), ("alpha", "w3", 2.0), ("beta", "h1", 49.0)]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM latest WHERE cluster = 'beta'").fetchone() == (1,)
+    store.close()
