@@ -382,6 +382,35 @@ def config_load(directory: Path, rounds: int) -> tuple[list[float], list[float],
     return times[0], times[1], times[2]
 
 
+def cycle_scaling(directory: Path, rounds: int) -> dict[str, list[float]]:
+    """Wall and CPU seconds of ``rounds`` cycles in a fresh process (after one to warm up), at ``T``."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--cycles-of", str(directory), str(rounds)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"cycle child failed: {done.stderr}")
+    figures: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _cycles_child(directory: Path, rounds: int) -> None:
+    from khp._common import runtime
+
+    rt = runtime(load_config(directory / "khp.yml"))
+    wall, cpu = [], []
+    with rt.evaluator() as evaluator:
+        evaluator.cycle(at=T)
+        for _ in range(rounds):
+            started, used = time.perf_counter(), time.process_time()  # the query threads' CPU counts too
+            evaluator.cycle(at=T)
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - used)
+    print(json.dumps({"wall": wall, "cpu": cpu}))
+
+
 # -- the report ----------------------------------------------------------------------------------
 
 
@@ -474,13 +503,19 @@ def report(results: list[dict[str, Any]], help_times: list[float]) -> None:
             f"| {r['clusters']:,} clusters | {bare:.3f} s | {loaded:.3f} s | {loaded / bare:.2f}x | {bundled:.3f} s |"
             f" {bundled / bare:.2f}x | {r['peak_rss_mib']:.0f} MiB |"
         )
+    print("\n| fleet | cycle, wall | cycle, CPU (all threads) |")
+    print("| --- | --- | --- |")
+    for r in results:
+        print(f"| {r['clusters']:,} clusters | {_span(r['scaling']['wall'])} | {_span(r['scaling']['cpu'])} |")
     if len(results) >= 2:
         small, large = results[0], results[-1]
         factor = large["clusters"] / small["clusters"]
-        print(
-            f"\ncycle at {large['clusters']:,} / at {small['clusters']:,} clusters:"
-            f" {_median(large['cycle']) / _median(small['cycle']):.1f}x for {factor:.0f}x the fleet"
-        )
+        for what in ("wall", "cpu"):
+            growth = _median(large["scaling"][what]) / _median(small["scaling"][what])
+            print(
+                f"cycle {what} at {large['clusters']:,} / at {small['clusters']:,} clusters: {growth:.1f}x"
+                f" for {factor:.0f}x the fleet"
+            )
     print(f"khp --help: {_median(help_times):.3f} s (median of {len(help_times)})")
 
 
@@ -489,7 +524,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clusters", type=int, action="append", help="fleet sizes (default: 100 and 1000)")
     parser.add_argument("--rounds", type=int, default=5, help="evaluations measured per side and size (default 5)")
     parser.add_argument("--keep", metavar="DIR", help="write the fleets into DIR and reuse them on the next run")
+    parser.add_argument("--cycles-of", nargs=2, metavar=("DIR", "ROUNDS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.cycles_of:
+        _cycles_child(Path(args.cycles_of[0]), int(args.cycles_of[1]))
+        return 0
     if not KHP.exists():
         raise SystemExit(f"{KHP} is missing: run scripts/setup first")
     with_prometheus = shutil.which("prometheus") is not None
@@ -500,6 +539,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"fleets in {base}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
     try:
         results = [measure(base, clusters, args.rounds, with_prometheus) for clusters in args.clusters or [100, 1000]]
+        print("\n== the cycle alone, each fleet in a process of its own, the fleets alternated", flush=True)
+        scaling: dict[int, dict[str, list[float]]] = {r["clusters"]: {"wall": [], "cpu": []} for r in results}
+        for _ in range(2):
+            for r in results:
+                figures = cycle_scaling(base / f"anchor-{r['clusters']}", max(1, args.rounds // 2 + 1))
+                for what in ("wall", "cpu"):
+                    scaling[r["clusters"]][what] += figures[what]
+        for r in results:
+            r["scaling"] = scaling[r["clusters"]]
         help_times = [khp_help() for _ in range(5)]
         report(results, help_times)
     finally:
