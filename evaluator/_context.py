@@ -15,6 +15,7 @@ from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
 from ._errors import DslError
 from ._inventory import Inventory, RoleNamer, build_inventory
 from ._queries import CycleQueries
+from ._vector import Element, in_order
 
 AGGREGATES = ("max", "min", "sum", "avg", "count")
 
@@ -62,7 +63,7 @@ class EvaluationContext:
         self.clusters = tuple(clusters) if clusters is not None else None
         self.role_of = RoleNamer(config.inventory)
 
-    def metric(self, path: str, aggregate: str | None, window: float | None = None) -> Future[Sequence[Sample]]:
+    def metric(self, path: str, aggregate: str | None, window: float | None = None) -> Future[list[Element]]:
         if aggregate is not None and aggregate not in AGGREGATES:
             raise DslError(f"unknown aggregate {aggregate!r}; use one of {', '.join(AGGREGATES)}")
         parsed = RolePath.parse(path)
@@ -76,9 +77,9 @@ class EvaluationContext:
             aggregate=aggregate,
             clusters=self.clusters,
         )
-        return self.queries.submit("metrics", query, lambda: self.sources.metrics.query(query))
+        return self.queries.submit("metrics", query, lambda: _elements(self.sources.metrics.query(query)))
 
-    def log_count(self, path: str, period: float, by: str) -> Future[Sequence[Sample]]:
+    def log_count(self, path: str, period: float, by: str) -> Future[list[Element]]:
         if by not in ("host", "cluster"):
             raise DslError(f"by={by!r}: count log lines by 'host' or 'cluster'")
         parsed = RolePath.parse(path, "log")
@@ -91,18 +92,18 @@ class EvaluationContext:
             by=by,
             clusters=self.clusters,
         )
-        return self.queries.submit("logs", query, lambda: self.sources.logs.count(query))
+        return self.queries.submit("logs", query, lambda: _elements(self.sources.logs.count(query)))
 
-    def log_search(self, body: Mapping[str, Any], index: str | None) -> Future[Sequence[Sample]]:
+    def log_search(self, body: Mapping[str, Any], index: str | None) -> Future[list[Element]]:
         try:
             key = json.dumps(body, sort_keys=True)
         except (TypeError, ValueError) as exc:
             raise DslError(f"log_search takes a JSON-like query body: {exc}") from None
         scope = set(self.clusters) if self.clusters is not None else None
 
-        def search() -> list[Sample]:
+        def search() -> list[Element]:
             samples = self.sources.logs.raw(body, index)
-            return [s for s in samples if scope is None or s.cluster in scope]
+            return _elements([s for s in samples if scope is None or s.cluster in scope])
 
         return self.queries.submit("logs", ("search", key, index), search)
 
@@ -124,3 +125,8 @@ class EvaluationContext:
             return build_inventory(self.config.clusters, seen, self.role_of, self.clusters)
 
         return self.queries.submit("processes", ("inventory", query), build)
+
+
+def _elements(samples: Sequence[Sample]) -> list[Element]:
+    """An answer as sorted elements: built once per query, in its thread, and shared by every vector of it."""
+    return in_order([Element(cluster, host, float(value)) for cluster, host, value in samples])

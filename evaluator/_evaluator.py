@@ -13,6 +13,7 @@ from typing import Any
 from khp.configuration import Config
 from khp.sources import SourceError, Sources
 
+from ._collector import collector_paused
 from ._context import EvaluationContext
 from ._errors import MonitorLoadError
 from ._failure import failure_location, failure_message, failure_traceback
@@ -128,6 +129,12 @@ class Evaluator:
         monitors: Sequence[type[Monitor]] | None = None,
     ) -> CycleResult:
         """Run ``monitors`` (all by default) as of ``at`` (now by default) and collect their problems."""
+        with collector_paused():
+            return self._cycle(at, clusters, monitors)
+
+    def _cycle(
+        self, at: float | None, clusters: Sequence[str] | None, monitors: Sequence[type[Monitor]] | None
+    ) -> CycleResult:
         started = time.perf_counter()
         at = self.clock() if at is None else at
         queries = CycleQueries(self._pool)

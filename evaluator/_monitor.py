@@ -5,13 +5,12 @@ from __future__ import annotations
 import abc
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from khp.configuration import parse_duration
 from khp.records import PROCESS_STATES, ProcessState
-from khp.sources import Sample
 
 from ._context import EvaluationContext, parse_role
 from ._errors import DslError
@@ -113,7 +112,7 @@ class Monitor(abc.ABC):
         seconds = _seconds(window, "window") if window is not None else None
         future = self.context.metric(path, aggregate, seconds)
         label = f"{aggregate or 'all'}({path!r})"
-        return Vector(lambda: _elements(future.result()), label)
+        return Vector._derived(future.result, label)
 
     # -- thresholds ----------------------------------------------------------------------------
 
@@ -136,7 +135,7 @@ class Monitor(abc.ABC):
         least one matching line appear.
         """
         future = self.context.log_count(path, _seconds(period, "period"), by)
-        return Vector(lambda: _elements(future.result()), f"log_count({path!r})")
+        return Vector._derived(future.result, f"log_count({path!r})")
 
     def log_search(self, body: Mapping[str, Any], index: str | None = None) -> Vector:
         """Run an Elasticsearch ``_search`` body as it is: the escape hatch for what a pattern can't say.
@@ -158,7 +157,7 @@ class Monitor(abc.ABC):
         Only the Elasticsearch log source answers it; the embedded store raises a source error.
         """
         future = self.context.log_search(body, index)
-        return Vector(lambda: _elements(future.result()), "log_search(...)")
+        return Vector._derived(future.result, "log_search(...)")
 
     # -- processes and inventory -----------------------------------------------------------------
 
@@ -361,10 +360,6 @@ class Monitor(abc.ABC):
         if own is not None and own.pending is not None:
             return own.pending
         return self.context.config.evaluation.pending
-
-
-def _elements(samples: Sequence[Sample]) -> list[Element]:
-    return [Element(s.cluster, s.host, float(s.value)) for s in samples]
 
 
 def _states(state: str | Iterable[str] | None) -> set[str] | None:

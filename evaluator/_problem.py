@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 SEVERITIES = ("warning", "critical")
@@ -32,11 +32,19 @@ class Problem:
         return (self.check, self.monitor, self.cluster, self.host, self.severity)
 
     def to_dict(self) -> dict[str, Any]:
-        fields = asdict(self)
-        fields.pop("pending")
-        fields.pop("service")
-        fields.pop("action")
-        return fields
+        """The problem as JSON-ready fields (what ``khp check --json`` prints), without service and pending."""
+        return {
+            "check": self.check,
+            "monitor": self.monitor,
+            "cluster": self.cluster,
+            "host": self.host,
+            "severity": self.severity,
+            "value": self.value,
+            "compare": self.compare,
+            "threshold": self.threshold,
+            "description": self.description,
+            "source": self.source,
+        }
 
     def summary(self) -> str:
         """One line for a terminal."""

@@ -12,13 +12,16 @@ import operator
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Element:
-    """One value of a vector, with its labels and, after a comparison, what it was compared with."""
+class Element(NamedTuple):
+    """One value of a vector, with its labels and, after a comparison, what it was compared with.
+
+    A named tuple: a fleet's vectors hold hundreds of thousands of elements, and tuples of strings
+    and numbers are quick to build and left alone by the garbage collector.
+    """
 
     cluster: str
     host: str | None
@@ -66,12 +69,20 @@ class Vector:
     def __init__(self, elements: Sequence[Element] | Callable[[], Sequence[Element]], label: str = "") -> None:
         self.label = label
         self._lock = threading.Lock()
+        self._ordered = False  # True when ``_resolve`` gives its elements in label order already
         if callable(elements):
             self._resolve: Callable[[], Sequence[Element]] | None = elements
             self._elements: list[Element] | None = None
         else:
             self._resolve = None
-            self._elements = _sorted(elements)
+            self._elements = in_order(elements)
+
+    @classmethod
+    def _derived(cls, elements: Callable[[], list[Element]], label: str) -> Vector:
+        """A vector whose elements come sorted: a query's answer, or a step that keeps order (map, filter, join)."""
+        vector = cls(elements, label)
+        vector._ordered = True
+        return vector
 
     @property
     def elements(self) -> list[Element]:
@@ -80,7 +91,8 @@ class Vector:
             with self._lock:
                 if self._elements is None:
                     assert self._resolve is not None
-                    self._elements = _sorted(self._resolve())
+                    found = self._resolve()
+                    self._elements = list(found) if self._ordered else in_order(found)
                     self._resolve = None
         return self._elements
 
@@ -117,11 +129,11 @@ class Vector:
             f"({self.label} {symbol} {_label(other)})" if not reflected else f"({_label(other)} {symbol} {self.label})"
         )
         if isinstance(other, Vector):
-            return Vector(lambda: _join(self.elements, other.elements, fn), label)
+            return Vector._derived(lambda: _join(self.elements, other.elements, fn), label)
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             scalar = float(other)
             pair = (lambda v: fn(scalar, v)) if reflected else (lambda v: fn(v, scalar))
-            return Vector(lambda: _map(self.elements, pair), label)
+            return Vector._derived(lambda: _map(self.elements, pair), label)
         return NotImplemented
 
     def __add__(self, other: object) -> Vector:
@@ -149,10 +161,10 @@ class Vector:
         return self._arith(other, _divide, "/", reflected=True)
 
     def __neg__(self) -> Vector:
-        return Vector(lambda: _map(self.elements, operator.neg), f"-{self.label}")
+        return Vector._derived(lambda: _map(self.elements, operator.neg), f"-{self.label}")
 
     def __abs__(self) -> Vector:
-        return Vector(lambda: _map(self.elements, abs), f"abs({self.label})")
+        return Vector._derived(lambda: _map(self.elements, abs), f"abs({self.label})")
 
     # -- comparisons filter -------------------------------------------------------------------
 
@@ -160,13 +172,13 @@ class Vector:
         test = _OPS[symbol]
         label = f"({self.label} {symbol} {_label(other)})"
         if isinstance(other, Vector):
-            return Vector(lambda: _filter_joined(self.elements, other.elements, test, symbol), label)
+            return Vector._derived(lambda: _filter_joined(self.elements, other.elements, test, symbol), label)
         if isinstance(other, ThresholdLike):
             thresholds = other
-            return Vector(lambda: _filter(self.elements, thresholds.for_cluster, test, symbol), label)
+            return Vector._derived(lambda: _filter(self.elements, thresholds.for_cluster, test, symbol), label)
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             limit = other
-            return Vector(lambda: _filter(self.elements, lambda _cluster: limit, test, symbol), label)
+            return Vector._derived(lambda: _filter(self.elements, lambda _cluster: limit, test, symbol), label)
         return NotImplemented
 
     def __gt__(self, other: object) -> Vector:
@@ -205,7 +217,7 @@ class Vector:
         """Elements of the left side whose labels the right side also has (joined as in arithmetic)."""
         if not isinstance(other, Vector):
             return NotImplemented
-        return Vector(
+        return Vector._derived(
             lambda: _join(self.elements, other.elements, lambda a, b: a, keep_left=True),
             f"({self.label} & {other.label})",
         )
@@ -215,8 +227,15 @@ def _label(other: object) -> str:
     return getattr(other, "label", None) or repr(other)
 
 
-def _sorted(elements: Sequence[Element]) -> list[Element]:
-    return sorted(elements, key=lambda e: (e.cluster, e.host or ""))
+_LABELS = attrgetter("cluster", "host")
+
+
+def in_order(elements: Sequence[Element]) -> list[Element]:
+    """By cluster, then host, cluster-level elements first."""
+    try:
+        return sorted(elements, key=_LABELS)  # C-speed; fails only where a cluster has both kinds
+    except TypeError:
+        return sorted(elements, key=lambda e: (e.cluster, e.host or ""))
 
 
 def _divide(a: float, b: float) -> float | None:
@@ -266,7 +285,7 @@ def _join(
     out = []
     for lhs, rhs, host in _pairs(left, right):
         if keep_left:
-            out.append(replace(lhs, host=host))
+            out.append(lhs._replace(host=host))
             continue
         value = fn(lhs.value, rhs.value)
         if _finite(value):
@@ -282,10 +301,15 @@ def _filter(
     symbol: str,
 ) -> list[Element]:
     out = []
+    limits: dict[str, float | None] = {}  # one look-up per cluster, not per host
     for e in elements:
-        limit = limit_of(e.cluster)
+        cluster = e.cluster
+        if cluster in limits:
+            limit = limits[cluster]
+        else:
+            limit = limits[cluster] = limit_of(cluster)
         if limit is not None and test(e.value, limit):
-            out.append(replace(e, compare=symbol, threshold=limit))
+            out.append(e._replace(compare=symbol, threshold=limit))
     return out
 
 
@@ -293,7 +317,7 @@ def _filter_joined(
     left: Sequence[Element], right: Sequence[Element], test: Callable[[float, float], bool], symbol: str
 ) -> list[Element]:
     return [
-        replace(lhs, host=host, compare=symbol, threshold=rhs.value)
+        lhs._replace(host=host, compare=symbol, threshold=rhs.value)
         for lhs, rhs, host in _pairs(left, right)
         if test(lhs.value, rhs.value)
     ]

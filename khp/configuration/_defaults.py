@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._cache import FileCache, build_with
 from ._errors import ConfigError
 from ._model import LEVELS, Threshold
 
@@ -75,13 +76,13 @@ def parse_defaults(value: Any, where: str) -> dict[str, Threshold]:
     return parsed
 
 
-def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
+def monitor_defaults(directories: Iterable[Path], cache: FileCache | None = None) -> MonitorDefaults:
     """Every ``thresholds`` declaration in the monitor modules of ``directories`` (not ``_*.py``).
 
     Two declarations of one key must agree. A file that is not valid Python, or whose declaration
     is not a literal or disagrees with an earlier file's, lends no key and is listed in
     ``unreadable`` (with the reason in ``reasons`` for a bad declaration); the evaluator reports its
-    monitors as failed.
+    monitors as failed. With a ``cache``, a module is parsed again only when it changed.
     """
     found: dict[str, Threshold] = {}
     declared_in: dict[str, str] = {}
@@ -92,12 +93,11 @@ def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
             if file.name.startswith("_"):
                 continue
             try:
-                tree = ast.parse(file.read_bytes(), filename=str(file))
-            except (SyntaxError, ValueError, OSError):
-                unreadable.append(str(file))
-                continue
-            try:
-                own = _file_defaults(tree, str(file), found, declared_in)
+                declarations = build_with(cache, "monitor", file, _file_declarations)
+                if declarations is None:  # not valid Python
+                    unreadable.append(str(file))
+                    continue
+                own = _file_defaults(declarations, str(file), found, declared_in)
             except ConfigError as exc:
                 unreadable.append(str(file))
                 reasons[str(file)] = str(exc)
@@ -110,11 +110,11 @@ def monitor_defaults(directories: Iterable[Path]) -> MonitorDefaults:
 
 
 def _file_defaults(
-    tree: ast.Module, file: str, found: Mapping[str, Threshold], declared_in: Mapping[str, str]
+    declarations: list[tuple[int, Any]], file: str, found: Mapping[str, Threshold], declared_in: Mapping[str, str]
 ) -> dict[str, tuple[Threshold, str]]:
     """The declarations of one file, checked against the ones found before it; a ``ConfigError`` if unusable."""
     own: dict[str, tuple[Threshold, str]] = {}
-    for line, value in _declarations(tree, file):
+    for line, value in declarations:
         where = f"{file}:{line}"
         for key, threshold in parse_defaults(value, where).items():
             other, other_where = own.get(key) or (found.get(key), declared_in.get(key, ""))
@@ -127,6 +127,15 @@ def _file_defaults(
             if other is None or (threshold.meaning and not other.meaning):
                 own[key] = (threshold, where)
     return own
+
+
+def _file_declarations(file: Path) -> list[tuple[int, Any]] | None:
+    """The declarations of one module, or ``None`` if it is not valid Python."""
+    try:
+        tree = ast.parse(file.read_bytes(), filename=str(file))
+    except (SyntaxError, ValueError, OSError):
+        return None
+    return _declarations(tree, str(file))
 
 
 def _declarations(tree: ast.Module, file: str) -> list[tuple[int, Any]]:

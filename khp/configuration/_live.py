@@ -13,8 +13,9 @@ import os
 import threading
 from pathlib import Path
 
+from ._cache import FileCache
 from ._errors import ConfigError
-from ._load import load_config
+from ._load import load_config, prime_cache
 from ._model import Config
 
 log = logging.getLogger("khp.config")
@@ -30,6 +31,9 @@ class LiveConfig:
         self._lock = threading.Lock()
         self._signature = self._stat(config)
         self.error: ConfigError | None = None  # why the files on disk are not in force
+        self.files = FileCache()  # a reload reads only the files that changed (``files.read``)
+        if config.file:
+            prime_cache(self.files, config)
 
     def current(self) -> Config:
         """The configuration, reloaded first if one of its files changed since the last load."""
@@ -44,21 +48,26 @@ class LiveConfig:
         """Load the files now (after the console wrote one); raises ``ConfigError`` if they do not load."""
         with self._lock:
             signature = self._stat(self._config)
-            self._config = load_config(self._config.file)
+            self._config = load_config(self._config.file, self.files)
             self._signature = signature
             self.error = None
             return self._config
 
     def _load(self, signature: Signature) -> None:
         try:
-            config = load_config(self._config.file)
+            config = load_config(self._config.file, self.files)
         except ConfigError as exc:
             if self.error is None or str(self.error) != str(exc):
                 log.error("configuration not reloaded, the last good one stays in force: %s", exc)
             self.error = exc
             self._signature = signature  # do not retry until a file changes again
             return
-        log.info("configuration reloaded from %s (%d clusters)", config.file, len(config.clusters))
+        log.info(
+            "configuration reloaded from %s (%d clusters; read again: %s)",
+            config.file,
+            len(config.clusters),
+            ", ".join(self.files.read) or "none",
+        )
         self._config = config
         self._signature = self._stat(config)
         self.error = None

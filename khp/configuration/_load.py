@@ -8,8 +8,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ._cache import FileCache, build_with
 from ._defaults import MonitorDefaults, monitor_defaults
 from ._errors import ConfigError
 from ._model import (
@@ -31,6 +30,7 @@ from ._model import (
     _frozen,
 )
 from ._reader import Section
+from ._yaml import parse_yaml
 
 COMPONENT_SECTIONS = ("receiver", "history", "console", "flapping")
 _TOP_KEYS = (
@@ -57,10 +57,19 @@ SOURCE_KINDS = ("metrics", "logs", "processes")
 CHANNEL_GROUP = "khp.channels"  # the receiver's channel plugins; named here so rooms can be checked at load
 
 
-def load_config(path: str | Path) -> Config:
-    """Load ``khp.yml`` at ``path`` and every ``*.yml`` in its ``clusters_dir``."""
+def load_config(path: str | Path, cache: FileCache | None = None) -> Config:
+    """Load ``khp.yml`` at ``path`` and every ``*.yml`` in its ``clusters_dir``.
+
+    With a ``cache`` (as ``LiveConfig`` keeps), only the files that changed since the last load
+    through it are read again.
+    """
     path = Path(path)
-    return config_from(_read_yaml(path), path)
+    if cache is not None:
+        cache.begin()
+    config = config_from(build_with(cache, "yaml", path, _read_yaml), path, cache=cache)
+    if cache is not None:
+        cache.end()
+    return config
 
 
 def config_from(
@@ -70,12 +79,14 @@ def config_from(
     key: str = "",
     clusters_key: str = "",
     clusters_file: str | None = None,
+    cache: FileCache | None = None,
 ) -> Config:
     """The ``Config`` of khp.yml content ``data`` read from ``path`` (relative paths resolve against its directory).
 
     ``clusters`` holds the content of further cluster files by cluster name, as a rule test file
     writes them inline; ``key`` and ``clusters_key`` are where ``data`` and ``clusters`` sit in
-    ``path`` (or in ``clusters_file``), so that errors name them.
+    ``path`` (or in ``clusters_file``), so that errors name them. With a ``cache``, cluster files
+    and monitor modules that did not change are not read again.
     """
     path = Path(path)
     top = Section(str(path), key, data)
@@ -83,7 +94,7 @@ def config_from(
     base = path.parent
     dirs, templates = _monitor_dirs(top, base)
     monitors = tuple(dirs)
-    defaults = monitor_defaults(monitors)
+    defaults = monitor_defaults(monitors, cache)
     thresholds = _thresholds(top.section("thresholds"), defaults)
     found: dict[str, ClusterConfig] = {}
     if top.has("clusters_dir"):
@@ -91,7 +102,8 @@ def config_from(
         if not clusters_dir.is_dir():
             raise top.error("clusters_dir", f"{clusters_dir} is not a directory")
         for file in sorted(clusters_dir.glob("*.y*ml")):
-            cluster = _cluster(file, thresholds, defaults)
+            cluster = build_with(cache, "cluster", file, _cluster)
+            _check_known(cluster, thresholds, defaults)
             if cluster.name in found:  # alpha.yml and alpha.yaml: one would silently replace the other
                 other = found[cluster.name].file
                 raise ConfigError(str(file), "", f"cluster {cluster.name} is also defined by {other}; keep one file")
@@ -100,7 +112,9 @@ def config_from(
     for name in inline.data:
         if not isinstance(name, str) or not _CLUSTER_NAME.match(name):
             raise inline.error(str(name), "a cluster name is letters, digits, '.', '_', '-'")
-        found[name] = _cluster_from(name, inline.section(name), thresholds, defaults)
+        section = inline.section(name)
+        found[name] = _cluster_from(name, section)
+        _check_known(found[name], thresholds, defaults, section.key)
     return Config(
         file=str(path),
         sources=_sources(top.section("sources")),
@@ -119,6 +133,23 @@ def config_from(
     )
 
 
+def prime_cache(cache: FileCache, config: Config) -> None:
+    """Fill ``cache`` from ``config`` (loaded without it), so the next load reads only files changed since.
+
+    The cluster files are taken from ``config`` as they are; ``khp.yml`` and the monitor modules
+    are few and small, and are read again here.
+    """
+    for cluster in config.clusters.values():
+        if cluster.file:
+            cache.put("cluster", Path(cluster.file), cluster)
+    try:
+        build_with(cache, "yaml", Path(config.file), _read_yaml)
+        monitor_defaults(config.monitors, cache)
+    except ConfigError:
+        pass  # broken since: the next load reads them and reports it
+    cache.begin()  # what priming read is not what a load read
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -126,12 +157,7 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(str(path), "", "file not found; pass --config or set KHP_CONFIG") from None
     except OSError as exc:
         raise ConfigError(str(path), "", f"cannot read: {exc.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        raise ConfigError(str(path), "", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}") from None
+    return parse_yaml(text, str(path))
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -362,24 +388,33 @@ def _thresholds(section: Section, defaults: MonitorDefaults) -> dict[str, Thresh
     return thresholds
 
 
-def _cluster(file: Path, defaults: Mapping[str, Threshold], declared: MonitorDefaults) -> ClusterConfig:
+def _check_known(
+    cluster: ClusterConfig, defaults: Mapping[str, Threshold], declared: MonitorDefaults, where: str = ""
+) -> None:
+    """A cluster file may only set thresholds that khp.yml or a monitor defines (``where``: its key, inline)."""
+    if declared.unreadable:  # an unreadable monitor may declare any key
+        return
+    for key in cluster.thresholds:
+        if key not in defaults:
+            known = ", ".join(sorted(defaults)) or "none"
+            dotted = f"{where}.thresholds.{key}" if where else f"thresholds.{key}"
+            raise ConfigError(cluster.file, dotted, f"unknown threshold; the monitors and khp.yml define: {known}")
+
+
+def _cluster(file: Path) -> ClusterConfig:
+    """A cluster file as read; which threshold keys exist is checked by ``_check_known``."""
     name = file.stem
     if not _CLUSTER_NAME.match(name):
         raise ConfigError(str(file), "", "a cluster file is named after its cluster: letters, digits, '.', '_', '-'")
-    return _cluster_from(name, Section(str(file), "", _read_yaml(file)), defaults, declared)
+    return _cluster_from(name, Section(str(file), "", _read_yaml(file)))
 
 
-def _cluster_from(
-    name: str, top: Section, defaults: Mapping[str, Threshold], declared: MonitorDefaults
-) -> ClusterConfig:
+def _cluster_from(name: str, top: Section) -> ClusterConfig:
     """A cluster file's content (``top``) as the ``ClusterConfig`` of cluster ``name``."""
     top.only(_CLUSTER_KEYS)
     overrides: dict[str, Mapping[str, float | None]] = {}
     thresholds = top.section("thresholds")
     for key, value in thresholds.data.items():
-        if key not in defaults and not declared.unreadable:  # an unreadable monitor may declare it
-            known = ", ".join(sorted(defaults)) or "none"
-            raise thresholds.error(str(key), f"unknown threshold; the monitors and khp.yml define: {known}")
         if value is None:
             overrides[key] = _frozen({"warning": None, "critical": None})
             continue

@@ -27,7 +27,7 @@ class EmbeddedMetrics:
                 rows = self.store.latest_values(
                     query.service, query.role, query.name, query.start, query.end, query.clusters
                 )
-                return [Sample(cluster, host, value) for cluster, host, value in rows]
+                return list(map(Sample._make, rows))
             aggregated = self.store.aggregate_values(
                 query.aggregate, query.service, query.role, query.name, query.start, query.end, query.clusters
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -9,12 +10,8 @@ from typing import Any
 from khp.configuration import Config, ConfigError
 from khp.store import Store
 
-from ._druid import druid_metrics
-from ._elasticsearch import elasticsearch_logs
 from ._embedded import EmbeddedLogs, EmbeddedMetrics, EmbeddedProcesses
 from ._model import LogSource, MetricSource, ProcessSource
-from ._prometheus import prometheus_metrics
-from ._supervisor import supervisor_processes
 
 Factory = Callable[[Config, Any], Any]
 
@@ -23,20 +20,34 @@ def _store(config: Config, store: Store | None) -> Store:
     return store if store is not None else Store(config.store.path)
 
 
+def _imported(module: str, name: str) -> Factory:
+    """The factory ``name`` of ``khp.sources.<module>``, imported when a configuration uses it.
+
+    The Druid and Elasticsearch clients take a fifth of a second to import; a process that
+    reads the embedded store should not pay for them.
+    """
+
+    def factory(config: Config, store: Any) -> Any:
+        return getattr(importlib.import_module(f"khp.sources.{module}"), name)(config, store)
+
+    factory.__name__ = factory.__qualname__ = name
+    return factory
+
+
 # kind -> type name -> factory(config, store)
 SOURCE_TYPES: dict[str, dict[str, Factory]] = {
     "metrics": {
         "embedded": lambda config, store: EmbeddedMetrics(_store(config, store)),
-        "prometheus": prometheus_metrics,
-        "druid": druid_metrics,
+        "prometheus": _imported("_prometheus", "prometheus_metrics"),
+        "druid": _imported("_druid", "druid_metrics"),
     },
     "logs": {
         "embedded": lambda config, store: EmbeddedLogs(_store(config, store)),
-        "elasticsearch": elasticsearch_logs,
+        "elasticsearch": _imported("_elasticsearch", "elasticsearch_logs"),
     },
     "processes": {
         "embedded": lambda config, store: EmbeddedProcesses(_store(config, store)),
-        "supervisor": supervisor_processes,
+        "supervisor": _imported("_supervisor", "supervisor_processes"),
     },
 }
 

@@ -17,7 +17,7 @@ from khp.records import LogRow, MetricRow, ProcessState
 
 from ._errors import StoreError
 from ._ingest import iter_records
-from ._schema import SCHEMA
+from ._schema import BACKFILL_LATEST, SCHEMA
 from ._wildcard import matches
 
 AGGREGATES = {"max": "MAX", "min": "MIN", "sum": "SUM", "avg": "AVG", "count": "COUNT"}
@@ -49,6 +49,12 @@ class Store:
                 raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from None
         with self._failures("open"), self._connection() as conn:
             conn.executescript(SCHEMA)
+            (unfilled,) = conn.execute(
+                "SELECT NOT EXISTS (SELECT 1 FROM latest) AND EXISTS (SELECT 1 FROM points)"
+            ).fetchone()
+            if unfilled:  # under the write lock, where BACKFILL's own guard makes another process's a no-op
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(BACKFILL_LATEST)
 
     @contextlib.contextmanager
     def _failures(self, doing: str) -> Iterator[None]:
@@ -147,10 +153,22 @@ class Store:
             self._series.clear()  # ids cached in a rolled-back transaction are not in the file
 
     def _insert_metrics(self, conn: sqlite3.Connection, rows: Sequence[MetricRow]) -> int:
-        ids = self._series_ids(conn, {(r.service, r.role, r.name, r.cluster, r.host) for r in rows})
+        keyed = [((r.service, r.role, r.name, r.cluster, r.host), r) for r in rows]
+        newest: dict[SeriesKey, MetricRow] = {}
+        for key, row in keyed:
+            seen = newest.get(key)
+            if seen is None or row.time >= seen.time:  # of equal times the last one wins, as in points
+                newest[key] = row
+        ids = self._series_ids(conn, set(newest))
         conn.executemany(
             "INSERT OR REPLACE INTO points (series, ts, value) VALUES (?, ?, ?)",
-            ((ids[(r.service, r.role, r.name, r.cluster, r.host)], r.time, r.value) for r in rows),
+            ((ids[key], row.time, row.value) for key, row in keyed),
+        )
+        conn.executemany(
+            "INSERT INTO latest (service, role, name, cluster, host, series, ts, value)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (service, role, name, cluster, host)"
+            " DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts",
+            ((*key, ids[key], row.time, row.value) for key, row in newest.items()),
         )
         return len(rows)
 
@@ -248,6 +266,7 @@ class Store:
         removed = {}
         with self._failures("prune"), self._connection() as conn:
             removed["metrics"] = conn.execute("DELETE FROM points WHERE ts < ?", (before,)).rowcount
+            conn.execute("DELETE FROM latest WHERE ts < ?", (before,))  # its series has no point left
             removed["logs"] = conn.execute("DELETE FROM logs WHERE ts < ?", (before,)).rowcount
             removed["processes"] = conn.execute("DELETE FROM processes WHERE ts < ?", (before,)).rowcount
             conn.execute("DELETE FROM process_current WHERE ts < ?", (before,))
@@ -261,7 +280,8 @@ class Store:
     ) -> list[tuple[str, str, float]]:
         """(cluster, host, value) of each host's latest point in ``(start, end]``."""
         sql, params = _latest_sql(service, role, name, start, end, clusters)
-        return self._connection().execute(sql, params).fetchall()
+        rows = self._connection().execute(f"{sql} ORDER BY cluster, host", params).fetchall()
+        return [row for row in rows if row[2] is not None]
 
     def aggregate_values(
         self,
@@ -276,8 +296,14 @@ class Store:
         """(cluster, value): ``aggregate`` over the hosts' latest values in ``(start, end]``."""
         function = AGGREGATES[aggregate]
         inner, params = _latest_sql(service, role, name, start, end, clusters)
+        # One pass over the metric's range of ``latest``, in cluster order. A cluster whose hosts have
+        # no point in the window aggregates NULLs only (NULL, or a COUNT of 0) and is left out, here
+        # rather than in a HAVING clause, which would evaluate each value a second time.
         sql = f"SELECT cluster, {function}(value) FROM ({inner}) GROUP BY cluster ORDER BY cluster"
-        return self._connection().execute(sql, params).fetchall()
+        rows = self._connection().execute(sql, params).fetchall()
+        if function == "COUNT":
+            return [row for row in rows if row[1] > 0]
+        return [row for row in rows if row[1] is not None]
 
     def log_counts(
         self,
@@ -400,15 +426,20 @@ def _in_clusters(clusters: Sequence[str] | None) -> str:
 def _latest_sql(
     service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None
 ) -> tuple[str, list]:
+    """(cluster, host, value) of each series of the metric with a point in ``(start, end]``; value may be NULL.
+
+    ``latest`` holds each series' newest point: one newer than ``start`` and no newer than ``end``
+    is the answer; one older than ``start`` means no point in the window; only one newer than
+    ``end`` (a query in the past, or data from the future) needs the seek into ``points``, which
+    answers NULL where the window holds no point.
+    """
     sql = (
-        "SELECT cluster, host, value FROM (SELECT s.cluster AS cluster, s.host AS host,"
-        " (SELECT p.value FROM points p WHERE p.series = s.id AND p.ts > ? AND p.ts <= ?"
-        "  ORDER BY p.ts DESC LIMIT 1) AS value"
-        " FROM series s WHERE s.service = ? AND s.role = ? AND s.name = ?"
-        f"{_in_clusters(clusters).replace('cluster', 's.cluster')})"
-        " WHERE value IS NOT NULL ORDER BY cluster, host"
+        "SELECT cluster, host, CASE WHEN ts <= ? THEN value ELSE"
+        " (SELECT p.value FROM points p WHERE p.series = l.series AND p.ts > ? AND p.ts <= ?"
+        " ORDER BY p.ts DESC LIMIT 1) END AS value"
+        f" FROM latest l WHERE service = ? AND role = ? AND name = ? AND ts > ?{_in_clusters(clusters)}"
     )
-    return sql, [start, end, service, role, name, *(clusters or ())]
+    return sql, [end, start, end, service, role, name, start, *(clusters or ())]
 
 
 def _match_or_false(pattern: str, message: str) -> bool:
