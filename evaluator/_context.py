@@ -13,6 +13,7 @@ from khp.records import ProcessState
 from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
 
 from ._errors import DslError
+from ._feeds import FeedObservations
 from ._inventory import Inventory, RoleNamer, build_inventory
 from ._queries import CycleQueries
 
@@ -53,6 +54,7 @@ class EvaluationContext:
         queries: CycleQueries,
         at: float,
         clusters: Sequence[str] | None = None,
+        feeds: FeedObservations | None = None,
     ) -> None:
         self.config = config
         self.sources = sources
@@ -61,6 +63,7 @@ class EvaluationContext:
         self.window = config.evaluation.window
         self.clusters = tuple(clusters) if clusters is not None else None
         self.role_of = RoleNamer(config.inventory)
+        self.feeds = feeds if feeds is not None else FeedObservations()
 
     def metric(self, path: str, aggregate: str | None, window: float | None = None) -> Future[Sequence[Sample]]:
         if aggregate is not None and aggregate not in AGGREGATES:
@@ -76,7 +79,16 @@ class EvaluationContext:
             aggregate=aggregate,
             clusters=self.clusters,
         )
-        return self.queries.submit("metrics", query, lambda: self.sources.metrics.query(query))
+
+        def run() -> Sequence[Sample]:
+            samples = self.sources.metrics.query(query)
+            for sample in samples:
+                # a source that cannot tell the time still shows the data is inside the window
+                when = query.start if sample.time is None else sample.time
+                self.feeds.note("metrics", sample.cluster, query.path, when)
+            return samples
+
+        return self.queries.submit("metrics", query, run)
 
     def log_count(self, path: str, period: float, by: str) -> Future[Sequence[Sample]]:
         if by not in ("host", "cluster"):
@@ -91,7 +103,22 @@ class EvaluationContext:
             by=by,
             clusters=self.clusters,
         )
+        self._log_freshness(query)
         return self.queries.submit("logs", query, lambda: self.sources.logs.count(query))
+
+    def _log_freshness(self, query: LogQuery) -> None:
+        """Ask for the newest line of the role, whatever its message: zero matches must not look like a dead feed."""
+        newest = getattr(self.sources.logs, "newest", None)
+        if newest is None:
+            return
+        path = f"{query.service}/{query.role}"
+        asked = LogQuery(query.service, query.role, "*", query.start, query.end, "cluster", query.clusters)
+
+        def run() -> None:
+            for cluster, time in newest(asked):
+                self.feeds.note("logs", cluster, path, time)
+
+        self.feeds.track(self.queries.submit("logs", ("newest", asked), run))
 
     def log_search(self, body: Mapping[str, Any], index: str | None) -> Future[Sequence[Sample]]:
         try:
@@ -108,7 +135,14 @@ class EvaluationContext:
 
     def process_states(self) -> Future[Sequence[ProcessState]]:
         query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)
-        return self.queries.submit("processes", ("states", query), lambda: self.sources.processes.states(query))
+
+        def run() -> Sequence[ProcessState]:
+            states = self.sources.processes.states(query)
+            for state in states:
+                self.feeds.note("processes", state.cluster, "processes", state.time)
+            return states
+
+        return self.queries.submit("processes", ("states", query), run)
 
     def unreachable(self) -> Future[Sequence[tuple[str, str, str]]]:
         query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)

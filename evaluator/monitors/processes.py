@@ -1,6 +1,6 @@
 """Processes under Supervisor: failed states, roles missing from hosts, hosts gone quiet."""
 
-from evaluator import Element, Monitor, Vector
+from evaluator import Monitor
 
 
 class ProcessMonitor(Monitor):
@@ -41,7 +41,7 @@ class ProcessMonitor(Monitor):
         )
 
         quiet = self.silent_hosts()
-        silent = _unless(quiet, unreachable)
+        silent = quiet.unless(unreachable)
         self.emit(
             "Host silent",
             warning=silent > self.w("silent_host"),
@@ -49,7 +49,7 @@ class ProcessMonitor(Monitor):
             description="Host reported no process state in the window",
         )
 
-        missing = _unless(self.missing_roles(), quiet | unreachable)
+        missing = self.missing_roles().unless(quiet | unreachable)
         self.emit(
             "Role missing",
             warning=missing > self.w("missing_role_count"),
@@ -64,13 +64,3 @@ class ProcessMonitor(Monitor):
             critical=no_nodemanager > self.c("datanode_without_nodemanager"),
             description="DataNode host runs no NodeManager; its disks do no YARN work",
         )
-
-
-def _unless(vector: Vector, other: Vector) -> Vector:
-    """The elements of ``vector`` on hosts ``other`` does not have (PromQL's ``unless``)."""
-
-    def keep() -> list[Element]:
-        drop = other.values()
-        return [e for e in vector if (e.cluster, e.host) not in drop]
-
-    return Vector(keep, f"({vector.label} unless {other.label})")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from khp.records import ProcessState
@@ -50,11 +50,16 @@ class ProcessQuery:
 
 @dataclass(frozen=True)
 class Sample:
-    """One element of an answer: a cluster (and host, for host-level answers) and a value."""
+    """One element of an answer: a cluster (and host, for host-level answers) and a value.
+
+    ``time`` is when the newest data behind the value was taken, where the source can tell
+    (it tells the evaluator how fresh each feed is); it takes no part in comparing samples.
+    """
 
     cluster: str
     host: str | None
     value: float
+    time: float | None = field(default=None, compare=False)
 
 
 class MetricSource(Protocol):

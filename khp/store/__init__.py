@@ -9,8 +9,20 @@ It is the default data source, so the product runs on a laptop with no servers::
 
 from ._cycles import CycleLog
 from ._errors import IngestError, StoreError
+from ._feeds import FeedLog
 from ._ingest import KINDS, parse_lines
 from ._store import AGGREGATES, Store
 from ._wildcard import matches, words
 
-__all__ = ["AGGREGATES", "KINDS", "CycleLog", "IngestError", "Store", "StoreError", "matches", "parse_lines", "words"]
+__all__ = [
+    "AGGREGATES",
+    "KINDS",
+    "CycleLog",
+    "FeedLog",
+    "IngestError",
+    "Store",
+    "StoreError",
+    "matches",
+    "parse_lines",
+    "words",
+]

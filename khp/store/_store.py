@@ -208,6 +208,12 @@ class Store:
         self, service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None = None
     ) -> list[tuple[str, str, float]]:
         """(cluster, host, value) of each host's latest point in ``(start, end]``."""
+        return [row[:3] for row in self.latest_points(service, role, name, start, end, clusters)]
+
+    def latest_points(
+        self, service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None = None
+    ) -> list[tuple[str, str, float, float]]:
+        """(cluster, host, value, time) of each host's latest point in ``(start, end]``."""
         sql, params = _latest_sql(service, role, name, start, end, clusters)
         return self._connection().execute(sql, params).fetchall()
 
@@ -222,10 +228,33 @@ class Store:
         clusters: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """(cluster, value): ``aggregate`` over the hosts' latest values in ``(start, end]``."""
+        return [row[:2] for row in self.aggregate_points(aggregate, service, role, name, start, end, clusters)]
+
+    def aggregate_points(
+        self,
+        aggregate: str,
+        service: str,
+        role: str,
+        name: str,
+        start: float,
+        end: float,
+        clusters: Sequence[str] | None = None,
+    ) -> list[tuple[str, float, float]]:
+        """(cluster, value, newest time): ``aggregate`` over the hosts' latest values in ``(start, end]``."""
         function = AGGREGATES[aggregate]
         inner, params = _latest_sql(service, role, name, start, end, clusters)
-        sql = f"SELECT cluster, {function}(value) FROM ({inner}) GROUP BY cluster ORDER BY cluster"
+        sql = f"SELECT cluster, {function}(value), MAX(ts) FROM ({inner}) GROUP BY cluster ORDER BY cluster"
         return self._connection().execute(sql, params).fetchall()
+
+    def newest_logs(
+        self, service: str, role: str, start: float, end: float, clusters: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(cluster, time of its newest log line of the role in ``(start, end]``)."""
+        sql = (
+            "SELECT cluster, MAX(ts) FROM logs WHERE service = ? AND role = ? AND ts > ? AND ts <= ?"
+            f"{_in_clusters(clusters)} GROUP BY cluster ORDER BY cluster"
+        )
+        return self._connection().execute(sql, [service, role, start, end, *(clusters or ())]).fetchall()
 
     def log_counts(
         self,
@@ -327,13 +356,14 @@ def _in_clusters(clusters: Sequence[str] | None) -> str:
 def _latest_sql(
     service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None
 ) -> tuple[str, list]:
+    # one index seek per series for its newest time in the window, then that point by its key
     sql = (
-        "SELECT cluster, host, value FROM (SELECT s.cluster AS cluster, s.host AS host,"
-        " (SELECT p.value FROM points p WHERE p.series = s.id AND p.ts > ? AND p.ts <= ?"
-        "  ORDER BY p.ts DESC LIMIT 1) AS value"
-        " FROM series s WHERE s.service = ? AND s.role = ? AND s.name = ?"
-        f"{_in_clusters(clusters).replace('cluster', 's.cluster')})"
-        " WHERE value IS NOT NULL ORDER BY cluster, host"
+        "SELECT s.cluster AS cluster, s.host AS host, p.value AS value, p.ts AS ts FROM series s"
+        " JOIN points p ON p.series = s.id AND p.ts = (SELECT MAX(q.ts) FROM points q"
+        "  WHERE q.series = s.id AND q.ts > ? AND q.ts <= ?)"
+        " WHERE s.service = ? AND s.role = ? AND s.name = ?"
+        f"{_in_clusters(clusters).replace('cluster', 's.cluster')}"
+        " ORDER BY s.cluster, s.host"
     )
     return sql, [start, end, service, role, name, *(clusters or ())]
 
