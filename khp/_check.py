@@ -6,7 +6,7 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from evaluator import CycleResult, Evaluator, MonitorLoadError, Problem, check_thresholds
@@ -45,8 +45,10 @@ def check(rt: Runtime, at: float | None, clusters: tuple[str, ...] | None, as_js
     return 0
 
 
-def transition_lines(new: list[Problem], resolved: list[Problem]) -> list[str]:
-    return [f"+ {p.summary()}" for p in new] + [f"- {'RESOLVED':8} {p.summary()[9:]}" for p in resolved]
+def transition_lines(new: list[Problem], resolved: list[Problem], ended: Collection[tuple] = ()) -> list[str]:
+    """``+`` for what appeared; ``-`` for what healed, or ended for lack of data (``ended`` keys)."""
+    gone = [f"- {'NO DATA' if p.key in ended else 'RESOLVED':8} {p.summary()[9:]}" for p in resolved]
+    return [f"+ {p.summary()}" for p in new] + gone
 
 
 def run(
@@ -55,8 +57,15 @@ def run(
     cycles: int | None,
     output: Callable[[str], Any] = print,
     clock: Callable[[], float] = time.time,
+    monitors: tuple[str, ...] | None = None,
 ) -> int:
-    """Evaluate every ``evaluation.interval`` until stopped (SIGINT/SIGTERM) or ``cycles`` ran."""
+    """Evaluate every ``evaluation.interval`` until stopped (SIGINT/SIGTERM) or ``cycles`` ran.
+
+    The cycles evaluate instants aligned to the interval (``12:00:00, 12:01:00...`` for 1m, the
+    first being the one that began last) and the alerts carry those instants as their stamps, as
+    Prometheus does: two ``khp run`` of one configuration (an HA pair) send identical alerts,
+    which Alertmanager de-duplicates, and record identical history events, stored once.
+    """
     from ._pipeline import Pipeline
 
     stop = threading.Event()
@@ -66,11 +75,13 @@ def run(
     last_prune = 0.0
     done = 0
     live = LiveConfig(rt.config)
-    with Pipeline(rt.config, output, clusters=clusters) as pipeline, rt.evaluator() as evaluator:
+    at = aligned(clock(), interval)
+    pipeline = Pipeline(rt.config, output, clusters=clusters, monitors=monitors, evaluation_stamps=True)
+    with pipeline, rt.evaluator() as evaluator:
         while not stop.is_set():
             started = clock()
             evaluator.config = _reloaded(live, evaluator)
-            pipeline.after_cycle(evaluator.cycle(clusters=clusters))
+            pipeline.after_cycle(evaluator.cycle(at=at, clusters=clusters))
             if rt.store is not None and started - last_prune >= PRUNE_EVERY:
                 cutoff = started - rt.config.store.retention
                 rt.store.prune(cutoff)
@@ -79,8 +90,14 @@ def run(
             done += 1
             if cycles is not None and done >= cycles:
                 break
-            stop.wait(max(0.0, interval - (clock() - started)))
+            at = max(at + interval, aligned(clock(), interval))  # a cycle slower than the interval skips instants
+            stop.wait(max(0.0, at - clock()))
     return 0
+
+
+def aligned(now: float, interval: float) -> float:
+    """The last instant at or before ``now`` on the grid of ``interval`` (whole multiples since the epoch)."""
+    return (now // interval) * interval
 
 
 def _reloaded(live: LiveConfig, evaluator: Evaluator) -> Config:

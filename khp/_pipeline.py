@@ -28,13 +28,16 @@ class Pipeline:
         stamp: bool = False,
         alerting: bool = True,
         clusters: tuple[str, ...] | None = None,
+        monitors: tuple[str, ...] | None = None,
+        evaluation_stamps: bool = False,
     ) -> None:
         self.config = config
         self.output = output
         self.stamp = stamp
         self.clusters = clusters
+        self.monitors = monitors
         self.log = CycleLog(config.store.path)
-        self.bridge: AlertBridge | None = AlertBridge(config) if alerting else None
+        self.bridge: AlertBridge | None = AlertBridge(config, evaluation_stamps=evaluation_stamps) if alerting else None
         self.history: History = open_history(config)
         self.active: dict = {}
         self.exporter = ExporterState(alertmanager_urls=config.alertmanager.urls)
@@ -53,9 +56,14 @@ class Pipeline:
         from ._check import summary, transition_lines
 
         self.log.append(result.record.as_dict())
-        changes = diff_problems(self.active, result.problems, result.failed_monitors)
+        report = None
+        if self.bridge is not None:
+            report = self.bridge.process(result, clusters=self.clusters, monitors=self.monitors)
+        # problems held without data stay active; the "No data" problems the bridge raised are active too
+        held = [p.key for p in report.held] if report is not None else []
+        current = [*result.problems, *(report.raised if report is not None else [])]
+        changes = diff_problems(self.active, current, result.failed_monitors, unknown=held)
         self.active = changes.active
-        report = self.bridge.process(result, clusters=self.clusters) if self.bridge is not None else None
         states = None
         if self.bridge is not None:
             states = {key: state.phase for key, state in self.bridge.states.items() if state.phase != "resolved"}
@@ -67,7 +75,8 @@ class Pipeline:
         )
         self.history.record(transitions(result.record.at, changes, report))
         prefix = f"{format_time(result.record.at)[11:16]} " if self.stamp else ""
-        for line in transition_lines(changes.new, changes.resolved):
+        ended = {p.key for p in report.nodata_resolved} if report is not None else set()
+        for line in transition_lines(changes.new, changes.resolved, ended):
             self.output(prefix + line)
         eprint(prefix + summary(result))
         if report is not None:
@@ -91,18 +100,23 @@ class Pipeline:
 
 
 def transitions(at: float, changes: Changes, report: BridgeReport | None) -> list[HistoryEvent]:
-    """History events of a cycle: detected and (through the bridge) fired, resolved, healed."""
-    events = [_event(at, "detected", p) for p in changes.new]
-    if report is not None:
-        events += [_event(at, "fired", p) for p in report.fired]
-        events += [_event(at, "resolved", p) for p in report.resolved]
-        events += [_event(at, "healed", p) for p in report.reset]
-    else:
-        events += [_event(at, "healed", p) for p in changes.resolved]
+    """History events of a cycle: detected, fired, resolved, healed.
+
+    With the bridge, they are its transitions, from the state it keeps in the store: an
+    evaluator restarted, or the second of an HA pair, records nothing again, and both record the
+    same event (same key, kind and time: one id) at the same aligned instant.
+    """
+    if report is None:
+        return [_event(at, "detected", p) for p in changes.new] + [_event(at, "healed", p) for p in changes.resolved]
+    events = [_event(at, "detected", p) for p in report.detected]
+    events += [_event(at, "fired", p) for p in report.fired]
+    events += [_event(at, "resolved", p) for p in report.resolved]
+    events += [_event(at, "resolved", p, "no data: ended for lack of data, not healed") for p in report.nodata_resolved]
+    events += [_event(at, "healed", p) for p in report.reset]
     return events
 
 
-def _event(at: float, kind: str, problem: Problem) -> HistoryEvent:
+def _event(at: float, kind: str, problem: Problem, detail: str = "") -> HistoryEvent:
     labels = {
         "alertname": problem.check,
         "monitor": problem.monitor,
@@ -110,4 +124,4 @@ def _event(at: float, kind: str, problem: Problem) -> HistoryEvent:
         "host": problem.host or "",
         "severity": problem.severity,
     }
-    return HistoryEvent.for_labels(at, kind, labels, value=problem.value, threshold=problem.threshold)
+    return HistoryEvent.for_labels(at, kind, labels, value=problem.value, threshold=problem.threshold, detail=detail)

@@ -119,7 +119,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _check.check(rt, _common.time_option(args.at), _common.check_clusters(config, args.cluster), args.json)
     if command == "run":
         rt = _common.runtime(config, args.monitor)
-        return _check.run(rt, _common.check_clusters(config, args.cluster), args.cycles)
+        scope = tuple(m.monitor_name() for m in rt.monitors) if args.monitor else None
+        return _check.run(rt, _common.check_clusters(config, args.cluster), args.cycles, monitors=scope)
     if command == "load":
         return _data.load(config, args.kind, args.files)
     if command == "prune":
