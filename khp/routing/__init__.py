@@ -15,9 +15,18 @@ from __future__ import annotations
 
 from khp.configuration import Config
 
-from ._names import DEFAULT, PREFIX, RECEIVER_LEVELS, ReceiverName, UnknownReceiver, parse_receiver_name, receiver_name
+from ._names import (
+    DEFAULT,
+    HEARTBEAT_RECEIVER,
+    PREFIX,
+    RECEIVER_LEVELS,
+    ReceiverName,
+    UnknownReceiver,
+    parse_receiver_name,
+    receiver_name,
+)
 from ._render import GROUP_BY, INHIBIT_EQUAL, alertmanager_duration, matcher, render_alertmanager_config
-from ._rooms import receiver_rooms, rooms_for_receiver, routed_clusters
+from ._rooms import critical_rooms, receiver_rooms, rooms_for_receiver, routed_clusters
 from ._yaml import HEADER, to_yaml
 
 
@@ -30,12 +39,14 @@ __all__ = [
     "DEFAULT",
     "GROUP_BY",
     "HEADER",
+    "HEARTBEAT_RECEIVER",
     "INHIBIT_EQUAL",
     "PREFIX",
     "RECEIVER_LEVELS",
     "ReceiverName",
     "UnknownReceiver",
     "alertmanager_duration",
+    "critical_rooms",
     "matcher",
     "parse_receiver_name",
     "receiver_name",
