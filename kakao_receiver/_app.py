@@ -23,11 +23,13 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from khp.configuration import Config, ConfigError, load_config
-from khp.routing import UnknownReceiver, receiver_rooms, rooms_for_receiver
+from khp.routing import UnknownReceiver, critical_rooms, receiver_rooms, rooms_for_receiver
 
 from ._channel import Channel, Room
-from ._content import Links, compose
+from ._content import Links, MessageContent, compose
 from ._delivery import Courier, Recorder, Workers
+from ._intake import Intake
+from ._lookout import Lookout
 from ._outbox import Outbox, OutboxError
 from ._settings import ReceiverSettings, read_token, receiver_settings
 from ._webhook import Notification, WebhookError, dumps, parse_webhook
@@ -51,10 +53,14 @@ class Receiver:
     workers: Workers
     clock: Callable[[], float]
     closing: list[Callable[[], None]] = field(default_factory=list)
+    intake: Intake | None = None
+    lookout: Lookout | None = None
 
     def close(self) -> None:
-        """Stop the delivery threads (each finishes the message in hand), the bot's replies, the outbox."""
+        """Stop the delivery threads (each finishes the message in hand), the lookout, the bot's replies, the outbox."""
         self.workers.stop()
+        if self.lookout is not None:
+            self.lookout.stop()
         for close in self.closing:
             close()
         self.outbox.close()
@@ -110,6 +116,7 @@ def create_app(
     receiver = Receiver(
         config, settings, token, channels, outbox, courier, Workers(courier, settings.delivery.workers), clock
     )
+    _watch_the_evaluator(receiver)
 
     app = Flask("kakao_receiver")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -125,7 +132,35 @@ def create_app(
     if start_workers:
         receiver.workers.start()
         atexit.register(receiver.workers.stop)
+        if receiver.lookout is not None:
+            receiver.lookout.start()
+            atexit.register(receiver.lookout.stop)
     return app
+
+
+def _watch_the_evaluator(receiver: Receiver) -> None:
+    """The intake (ledger, held resolutions, heartbeat) and the lookout, on state beside the outbox."""
+    from ._holding import Holding
+    from ._ledger import Ledger
+    from ._lookout import ActiveAlerts, Lookout
+    from ._statefile import StateFile
+    from ._watch import Watch
+
+    settings = receiver.settings
+    try:
+        state = StateFile(settings.outbox)
+    except OutboxError as exc:
+        raise ConfigError(receiver.config.file, "receiver.outbox", str(exc)) from None
+    ledger, holding, watch = Ledger(state), Holding(state), Watch(state)
+    window = settings.duplicate_window
+    receiver.intake = Intake(ledger, holding, watch, window, receiver.clock)
+    alertmanager = ActiveAlerts(receiver.config.alertmanager.urls, receiver.config.alertmanager.timeout)
+    receiver.lookout = Lookout(
+        watch, holding, ledger, receiver.outbox, alertmanager, critical_rooms(receiver.config), settings.blind_after,
+        settings.language, window, lambda what, rooms: _payloads(receiver, what, rooms), receiver.clock,
+        wake=receiver.workers.wake,
+    )  # fmt: skip
+    receiver.closing += [alertmanager.close, state.close]
 
 
 def _check_lease(config: Config, settings: ReceiverSettings, channels: Mapping[str, Channel]) -> None:
@@ -232,14 +267,11 @@ def _unauthorized(header: str | None, token: str) -> str:
 
 
 def _store(receiver: Receiver, notification: Notification, body: str, rooms: tuple[str, ...]) -> dict[str, Any]:
-    """Compose, render and commit; 200's body. Outbox trouble is a 503 so that Alertmanager retries."""
-    answer: dict[str, Any] = {"status": "duplicate", "id": notification.id, "rooms": list(rooms)}
-    window = receiver.settings.duplicate_window
+    """Compose, render and commit (``_intake``); 200's body. Outbox trouble is a 503 so that Alertmanager retries."""
+    assert receiver.intake is not None
     try:
-        if receiver.outbox.seen(notification.id, since=receiver.clock() - window):
-            return answer
-        payloads = _render(receiver, notification, rooms)
-        answer["status"] = receiver.outbox.accept(notification.id, notification.receiver, body, payloads, window)
+        render = lambda part, to: _render(receiver, part, to)  # noqa: E731
+        answer = receiver.intake.take(notification, body, rooms, render, receiver.outbox)
     except OutboxError as exc:
         log.error("cannot store notification %s: %s", notification.id, exc)
         raise Rejected(503, "the outbox cannot be written; Alertmanager will retry") from None
@@ -247,9 +279,16 @@ def _store(receiver: Receiver, notification: Notification, body: str, rooms: tup
 
 
 def _render(receiver: Receiver, notification: Notification, rooms: tuple[str, ...]) -> dict[str, Any]:
+    return _payloads(receiver, notification, rooms)
+
+
+def _payloads(receiver: Receiver, what: Notification | MessageContent, rooms: tuple[str, ...]) -> dict[str, Any]:
+    """Each room's channel payload of ``what`` (a notification is composed first)."""
     settings = receiver.settings
     links = Links(console_url=settings.console_url, alertmanager_url=settings.alertmanager_url)
-    content = compose(notification, settings.language, links, max_alerts=settings.summarize_after, now=receiver.clock())
+    content = what
+    if isinstance(what, Notification):
+        content = compose(what, settings.language, links, max_alerts=settings.summarize_after, now=receiver.clock())
     rendered: dict[str, Any] = {}
     payloads = {}
     for text in rooms:

@@ -1,0 +1,119 @@
+"""What each room was told: the last status of every alert that went into a message to it.
+
+A room's message leaves out an alert only when it is an exact repeat of what that room was last
+told about it (same status, within ``duplicate_window``: Alertmanager retrying, or both
+Alertmanagers of an HA pair sending it). A change of status, such as FIRING after a RESOLVED,
+is never a repeat, whatever its ``startsAt`` and however soon; the same status after the window
+is Alertmanager's ``repeat_interval`` reminder, sent again.
+
+``plan`` is pure: it groups the rooms that get the same alerts and gives each group a delivery
+id that two processes deciding the same thing at once compute alike (the outbox stores it once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ._statefile import StateFile
+from ._webhook import Alert, Notification
+
+
+@dataclass(frozen=True)
+class Told:
+    """The last status a room was told about an alert, and when that message was accepted."""
+
+    status: str
+    accepted: float
+
+
+@dataclass(frozen=True)
+class Share:
+    """One message: the rooms that get it, the alerts in it, its delivery id; ``reminder`` when every
+    alert repeats what the rooms were told longer than the window ago."""
+
+    id: str
+    rooms: tuple[str, ...]
+    alerts: tuple[Alert, ...]
+    reminder: bool
+
+
+class Ledger:
+    """The ``alert_ledger`` table: (room, fingerprint) -> ``Told``."""
+
+    def __init__(self, state: StateFile) -> None:
+        self.state = state
+
+    def told(self, rooms: Iterable[str], fingerprints: Iterable[str]) -> dict[tuple[str, str], Told]:
+        wanted_rooms, wanted = list(rooms), list(dict.fromkeys(fingerprints))
+        if not wanted_rooms or not wanted:
+            return {}
+        sql = (
+            "SELECT room, fingerprint, status, accepted FROM alert_ledger"
+            f" WHERE room IN ({', '.join('?' * len(wanted_rooms))})"
+            f" AND fingerprint IN ({', '.join('?' * len(wanted))})"
+        )
+
+        def read(conn: sqlite3.Connection) -> dict[tuple[str, str], Told]:
+            rows = conn.execute(sql, [*wanted_rooms, *wanted]).fetchall()
+            return {(room, fp): Told(status, accepted) for room, fp, status, accepted in rows}
+
+        return self.state.run("read the ledger of", read)
+
+    def record(self, entries: Iterable[tuple[str, str, str]], accepted: float) -> None:
+        """(room, fingerprint, status) were put in messages accepted at ``accepted``."""
+        rows = [(room, fp, status, accepted) for room, fp, status in entries]
+        if not rows:
+            return
+        sql = (
+            "INSERT INTO alert_ledger (room, fingerprint, status, accepted) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (room, fingerprint) DO UPDATE SET status = excluded.status, accepted = excluded.accepted"
+        )
+        self.state.run("write the ledger of", lambda conn: conn.executemany(sql, rows), write=True)
+
+
+def repeats(told: Told | None, status: str, now: float, window: float) -> bool:
+    """Is telling ``status`` now an exact repeat of what was told, inside the window?"""
+    return told is not None and told.status == status and told.accepted > now - window
+
+
+def plan(
+    notification: Notification,
+    alerts: Sequence[Alert],
+    rooms: Sequence[str],
+    told: Mapping[tuple[str, str], Told],
+    now: float,
+    window: float,
+) -> list[Share]:
+    """The messages ``alerts`` of ``notification`` make for ``rooms``, leaving out exact repeats."""
+    groups: dict[tuple, list[str]] = {}
+    kept_of: dict[tuple, tuple[Alert, ...]] = {}
+    for room in rooms:
+        kept = tuple(a for a in alerts if not repeats(told.get((room, a.fingerprint)), a.status, now, window))
+        if not kept:
+            continue
+        before = tuple(
+            (a.fingerprint, a.status, *_told(told.get((room, a.fingerprint)))) for a in kept
+        )  # what the rooms were told decides the id: a retry computes the same one, a change another
+        groups.setdefault(before, []).append(room)
+        kept_of[before] = kept
+    shares = []
+    everything = {a.fingerprint for a in notification.alerts}
+    for before, members in groups.items():
+        kept = kept_of[before]
+        fresh = all(entry[2] is None for entry in before)
+        reminder = all(entry[2] == entry[1] for entry in before)
+        whole = {a.fingerprint for a in kept} == everything
+        if whole and (fresh or reminder):
+            delivery = notification.id  # as before: a first message, or Alertmanager's reminder of it
+        else:
+            text = "\n".join([notification.id, *(f"{fp}|{st}|{was}|{when}" for fp, st, was, when in before)])
+            delivery = hashlib.sha256(text.encode()).hexdigest()[:32]
+        shares.append(Share(delivery, tuple(members), kept, reminder and not fresh))
+    return shares
+
+
+def _told(told: Told | None) -> tuple[str | None, float | None]:
+    return (None, None) if told is None else (told.status, told.accepted)
