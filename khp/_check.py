@@ -16,6 +16,7 @@ from khp.store import CycleLog
 from ._common import Runtime, eprint
 
 PRUNE_EVERY = 3600.0
+CATCH_UP = 3  # missed instants evaluated after a late cycle, before skipping to the present
 
 
 def summary(result: CycleResult) -> str:
@@ -64,7 +65,9 @@ def run(
     The cycles evaluate instants aligned to the interval (``12:00:00, 12:01:00...`` for 1m, the
     first being the one that began last) and the alerts carry those instants as their stamps, as
     Prometheus does: two ``khp run`` of one configuration (an HA pair) send identical alerts,
-    which Alertmanager de-duplicates, and record identical history events, stored once.
+    which Alertmanager de-duplicates, and record identical history events, stored once. A cycle
+    that ends late is followed at once by the instants it missed (up to ``CATCH_UP`` of them), so
+    that both replicas evaluate the same instants.
     """
     from ._pipeline import Pipeline
 
@@ -90,7 +93,9 @@ def run(
             done += 1
             if cycles is not None and done >= cycles:
                 break
-            at = max(at + interval, aligned(clock(), interval))  # a cycle slower than the interval skips instants
+            at += interval
+            if clock() - at > CATCH_UP * interval:  # too far behind to catch up: on to the present
+                at = aligned(clock(), interval)
             stop.wait(max(0.0, at - clock()))
     return 0
 
