@@ -10,6 +10,7 @@ any resolution held for it moot; then each room gets the alerts that change what
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,11 +18,12 @@ from typing import Any
 from khp.routing import parse_receiver_name
 
 from ._holding import Holding, expired
-from ._ledger import Ledger, plan
+from ._ledger import Ledger, Share, plan
 from ._outbox import Outbox
 from ._watch import Watch, beat_of
 from ._webhook import Notification, dumps
 
+ATTEMPTS = 5
 Render = Callable[[Notification, tuple[str, ...]], dict[str, Any]]
 """Compose and render a notification for rooms: room -> channel payload."""
 
@@ -56,17 +58,17 @@ class Intake:
             [(room, raw[a.fingerprint]) for room in rooms for a in held], notification.receiver, payload, now
         )
         self.holding.release((room, a.fingerprint) for room in rooms for a in told)
-        shares = plan(
-            notification, told, rooms, self.ledger.told(rooms, (a.fingerprint for a in told)), now, self.window
-        )
         outcomes = []
-        for share in shares:
-            status = "firing" if any(a.status == "firing" for a in share.alerts) else "resolved"
-            part = replace(notification, alerts=share.alerts, status=status)
-            part_body = dumps({**payload, "status": status, "alerts": [raw[a.fingerprint] for a in share.alerts]})
-            outcome = outbox.accept(share.id, notification.receiver, part_body, render(part, share.rooms), self.window)
-            self.ledger.record(((room, a.fingerprint, a.status) for room in share.rooms for a in share.alerts), now)
-            outcomes.append((share.id, outcome))
+        for _attempt in range(ATTEMPTS):  # another process told the same rooms meanwhile: plan again
+            before = self.ledger.told(rooms, (a.fingerprint for a in told))
+            changed = False
+            for share in plan(notification, told, rooms, before, now, self.window):
+                outcome = self._accept(notification, payload, raw, share, render, outbox, now)
+                changed |= outcome == "changed"
+                if outcome != "changed":
+                    outcomes.append((share.id, outcome))
+            if not changed:
+                break
         if outcomes:
             answer["id"] = outcomes[0][0]
             found = {outcome for _, outcome in outcomes}
@@ -74,6 +76,28 @@ class Intake:
         elif held and not told:
             answer["status"] = "held"
         return answer
+
+    def _accept(
+        self,
+        notification: Notification,
+        payload: Mapping[str, Any],
+        raw: Mapping[str, Any],
+        share: Share,
+        render: Render,
+        outbox: Outbox,
+        now: float,
+    ) -> str:
+        """Commit one message and, in the same transaction, what its rooms are now told."""
+        status = "firing" if any(a.status == "firing" for a in share.alerts) else "resolved"
+        part = replace(notification, alerts=share.alerts, status=status)
+        part_body = dumps({**payload, "status": status, "alerts": [raw[a.fingerprint] for a in share.alerts]})
+
+        def guard(conn: sqlite3.Connection) -> bool:
+            return Ledger.claim(conn, share.before, share.entries, now)
+
+        return outbox.accept(
+            share.id, notification.receiver, part_body, render(part, share.rooms), self.window, guard=guard
+        )
 
 
 def held_body(notification: Mapping[str, Any], alerts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -31,13 +31,20 @@ class Told:
 
 @dataclass(frozen=True)
 class Share:
-    """One message: the rooms that get it, the alerts in it, its delivery id; ``reminder`` when every
-    alert repeats what the rooms were told longer than the window ago."""
+    """One message: the rooms that get it, the alerts in it, its delivery id, and what the ledger
+    said of them when it was planned (``before``); ``reminder`` when every alert repeats what the
+    rooms were told longer than the window ago."""
 
     id: str
     rooms: tuple[str, ...]
     alerts: tuple[Alert, ...]
     reminder: bool
+    before: Mapping[tuple[str, str], Told | None]
+
+    @property
+    def entries(self) -> list[tuple[str, str, str]]:
+        """(room, fingerprint, status) this message tells."""
+        return [(room, a.fingerprint, a.status) for room in self.rooms for a in self.alerts]
 
 
 class Ledger:
@@ -64,14 +71,34 @@ class Ledger:
 
     def record(self, entries: Iterable[tuple[str, str, str]], accepted: float) -> None:
         """(room, fingerprint, status) were put in messages accepted at ``accepted``."""
-        rows = [(room, fp, status, accepted) for room, fp, status in entries]
-        if not rows:
-            return
-        sql = (
-            "INSERT INTO alert_ledger (room, fingerprint, status, accepted) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (room, fingerprint) DO UPDATE SET status = excluded.status, accepted = excluded.accepted"
-        )
-        self.state.run("write the ledger of", lambda conn: conn.executemany(sql, rows), write=True)
+        self.state.run("write the ledger of", lambda conn: _write(conn, entries, accepted), write=True)
+
+    @staticmethod
+    def claim(
+        conn: sqlite3.Connection,
+        before: Mapping[tuple[str, str], Told | None],
+        entries: Iterable[tuple[str, str, str]],
+        accepted: float,
+    ) -> bool:
+        """Inside the outbox's transaction: if the ledger still says ``before``, note ``entries`` (room,
+        fingerprint, status) as told and say yes; if another process told these rooms meanwhile, no."""
+        for (room, fp), was in before.items():
+            row = conn.execute(
+                "SELECT status, accepted FROM alert_ledger WHERE room = ? AND fingerprint = ?", (room, fp)
+            ).fetchone()
+            if (None if row is None else Told(*row)) != was:
+                return False
+        _write(conn, entries, accepted)
+        return True
+
+
+def _write(conn: sqlite3.Connection, entries: Iterable[tuple[str, str, str]], accepted: float) -> None:
+    rows = [(room, fp, status, accepted) for room, fp, status in entries]
+    sql = (
+        "INSERT INTO alert_ledger (room, fingerprint, status, accepted) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (room, fingerprint) DO UPDATE SET status = excluded.status, accepted = excluded.accepted"
+    )
+    conn.executemany(sql, rows)
 
 
 def repeats(told: Told | None, status: str, now: float, window: float) -> bool:
@@ -111,7 +138,8 @@ def plan(
         else:
             text = "\n".join([notification.id, *(f"{fp}|{st}|{was}|{when}" for fp, st, was, when in before)])
             delivery = hashlib.sha256(text.encode()).hexdigest()[:32]
-        shares.append(Share(delivery, tuple(members), kept, reminder and not fresh))
+        was = {(room, a.fingerprint): told.get((room, a.fingerprint)) for room in members for a in kept}
+        shares.append(Share(delivery, tuple(members), kept, reminder and not fresh, was))
     return shares
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -194,8 +195,14 @@ class Lookout:
         text = "\n".join(["confirmed", *rooms, *(f"{h.fingerprint}|{h.received:.6f}" for h in group)])
         ident = hashlib.sha256(text.encode()).hexdigest()[:32]
         body = dumps(held_body(group[0].notification, alerts))
-        self._accept(ident, notification.receiver, body, self.render(notification, rooms))
-        self.ledger.record(((room, a.fingerprint, "resolved") for room in rooms for a in notification.alerts), now)
+        before = {(room, a.fingerprint): told.get((room, a.fingerprint)) for room in rooms for a in notification.alerts}
+        entries = [(room, a.fingerprint, "resolved") for room in rooms for a in notification.alerts]
+
+        def guard(conn: sqlite3.Connection) -> bool:  # told meanwhile (the evaluator's own RESOLVED): not again
+            return Ledger.claim(conn, before, entries, now)
+
+        self.outbox.accept(ident, notification.receiver, body, self.render(notification, rooms), math.inf, guard)
+        self.wake()
 
     def _tell_blind(self, since: float) -> None:
         content, body = blind(since, self.language)
