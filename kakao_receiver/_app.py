@@ -222,6 +222,9 @@ def _webhook(receiver: Receiver) -> tuple[Response, int]:
         return jsonify(error=exc.reason), exc.status
     if answer["status"] != "duplicate":
         receiver.workers.wake()
+    if answer["status"] == "heartbeat":  # every repeat of it: too often to log above debug
+        log.debug("heartbeat from the evaluator via receiver %s", notification.receiver)
+        return jsonify(answer), 200
     log.log(
         logging.INFO if rooms else logging.WARNING,
         "%s notification %s from receiver %s: %d alerts, rooms %s",
