@@ -72,9 +72,7 @@ WATCHDOG = {"service": "khp", "monitor": "prometheus", **EVALUATOR}
 SEND_TO = "http://alertmanager-2:9093"
 
 
-def _alert(
-    alertname: str, at: str, severity: str = "", description: str = "", value: str = "", **labels: str
-) -> dict:
+def _alert(alertname: str, at: str, severity: str = "", description: str = "", value: str = "", **labels: str) -> dict:
     """A promtool ``alert_rule_test``: no alert at ``at`` when ``severity`` is empty, else one.
 
     ``instance=""`` leaves the instance label out (an alert about every replica).
