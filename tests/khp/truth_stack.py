@@ -252,6 +252,29 @@ class Stack:
         return found
 
 
+def _receiver(
+    project: Path, port: int, kakao: KakaoStandIn, pair: tuple[AlertmanagerServer, ...], evaluation: str
+) -> Gunicorn:
+    """The receiver under gunicorn, started; if the Alertmanagers took its port meanwhile, on another one
+    (both Alertmanagers get the new address and reload)."""
+    for _attempt in range(3):
+        khp_yml(project, port, kakao.url, [am.url for am in pair], evaluation)
+        receiver = Gunicorn(project / "khp.yml", port, kakao.environ)
+        try:
+            return receiver.start()
+        except RuntimeError as exc:
+            if "Address already in use" not in str(exc):
+                raise
+        port = free_port()
+        khp_yml(project, port, kakao.url, [am.url for am in pair], evaluation)
+        rendered = render_alertmanager_yaml(load_config(project / "khp.yml"))
+        for am in pair:
+            am.config_path.write_text(rendered, encoding="utf-8")
+            status, answer = am.request("POST", "/-/reload")
+            assert status == 200, answer
+    raise RuntimeError(f"no free port for the receiver after 3 attempts (last {port})")
+
+
 @contextlib.contextmanager
 def truth_stack(tmp_path: Path, evaluation: str) -> Iterator[Stack]:
     """Everything but the evaluators; ``stack.evaluator()`` starts ``khp run``."""
@@ -262,12 +285,14 @@ def truth_stack(tmp_path: Path, evaluation: str) -> Iterator[Stack]:
         placeholder = khp_yml(project, port, kakao.url, ["http://127.0.0.1:9"], evaluation)
         rendered = render_alertmanager_yaml(load_config(placeholder))
         with running_pair(tmp_path / "am", rendered) as pair:
-            khp_yml(project, port, kakao.url, [am.url for am in pair], evaluation)
-            receiver = Gunicorn(project / "khp.yml", port, kakao.environ)
-            with receiver, Feeder(project / "var" / "khp.db") as feeder:
-                stack = Stack(tmp_path, kakao, pair, receiver, project, feeder)
-                try:
-                    yield stack
-                finally:
-                    for run in stack.evaluators:
-                        run.stop(signal.SIGKILL)
+            receiver = _receiver(project, port, kakao, pair, evaluation)
+            try:
+                with Feeder(project / "var" / "khp.db") as feeder:
+                    stack = Stack(tmp_path, kakao, pair, receiver, project, feeder)
+                    try:
+                        yield stack
+                    finally:
+                        for run in stack.evaluators:
+                            run.stop(signal.SIGKILL)
+            finally:
+                receiver.stop()
