@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -47,7 +48,7 @@ class Store:
         if conn is None:
             try:
                 conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
+                _wal(conn)
                 conn.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open the store {self.path}: {exc}") from None
@@ -324,6 +325,20 @@ class Store:
             "logs": conn.execute("SELECT COUNT(*) FROM logs").fetchone()[0],
             "processes": conn.execute("SELECT COUNT(*) FROM processes").fetchone()[0],
         }
+
+
+def _wal(conn: sqlite3.Connection, wait: float = 30.0) -> None:
+    """WAL mode. Switching a new file to it needs the file alone, and SQLite answers "locked" at once,
+    without its busy handler, to another process opening the file meanwhile: wait for it then."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def _states(rows: Sequence[Sequence]) -> list[ProcessState]:
