@@ -87,6 +87,7 @@ class FlapCycle:
     """What flapping did in one cycle, for the history and the log."""
 
     started: list[Problem] = field(default_factory=list)  # alerts that began flapping (sent firing, annotated)
+    came: list[Problem] = field(default_factory=list)  # problems that came back while their alert is held
     gone: list[Problem] = field(default_factory=list)  # problems that went away while their alert is held
     ended: list[tuple[Problem, bool]] = field(default_factory=list)  # stable again: (problem, still there)
 
@@ -126,6 +127,8 @@ class Flapping:
             last_change = at
             if not present and flap.held is not None:
                 self.cycle.gone.append(flap.held)
+            if present and problem is not None:
+                self.cycle.came.append(problem)
         if held is not None and due(at - last_change, self.settings.stable):
             self._put(key, Flap())
             self.cycle.ended.append((held, present))

@@ -16,9 +16,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from evaluator import Problem
+from evaluator import HEARTBEAT, Problem
 
-from ._machine import RESOLVED, AlertState
+from ._machine import FIRING, NODATA, RESOLVED, AlertState
+
+HEARTBEAT_LABELS = {"alertname": HEARTBEAT, "monitor": "khp", "severity": "none"}
+"""The heartbeat's labels: no cluster and no problem severity, so no problem route or silence takes it."""
+
+RESOLVED_BY_EVALUATOR = "evaluator"
+RESOLVED_FOR_NO_DATA = "no data"
 
 
 def labels_of(problem: Problem) -> dict[str, str]:
@@ -61,15 +67,38 @@ def alert(state: AlertState, wall: float, valid_for: float) -> dict[str, Any]:
     ends = wall + valid_for
     if state.phase == RESOLVED and state.ends_at is not None:
         ends = state.ends_at
+    notes = annotations_of(problem)
+    if state.nodata_since is not None and state.phase in (FIRING, RESOLVED):
+        notes["nodata_since"] = timestamp(state.nodata_since)
+    if state.phase == RESOLVED:
+        # Alertmanager ends an alert on its own when its endsAt passes; this says the evaluator ended it
+        notes["resolved_by"] = RESOLVED_FOR_NO_DATA if state.resolved_by == NODATA else RESOLVED_BY_EVALUATOR
     body: dict[str, Any] = {
         "labels": labels_of(problem),
-        "annotations": annotations_of(problem),
+        "annotations": notes,
         "startsAt": timestamp(starts),
         "endsAt": timestamp(ends),
     }
     if is_url(problem.source):
         body["generatorURL"] = problem.source
     return body
+
+
+def heartbeat(stamp: float, valid_for: float) -> dict[str, Any]:
+    """The heartbeat alert sent at ``stamp``: always firing while the evaluator runs (the Watchdog idiom).
+
+    ``annotations.at`` is when the evaluator sent it; the receiver reads it to know how long the
+    evaluator has been silent, whatever Alertmanager repeats meanwhile.
+    """
+    return {
+        "labels": dict(HEARTBEAT_LABELS),
+        "annotations": {
+            "description": "khp is evaluating; when this stops, monitoring is blind",
+            "at": timestamp(stamp),
+        },
+        "startsAt": timestamp(stamp),
+        "endsAt": timestamp(stamp + valid_for),
+    }
 
 
 def number(value: float) -> str:

@@ -24,8 +24,13 @@ class BridgeReport:
     repeated: list[Problem] = field(default_factory=list)  # resolutions re-sent
     reset: list[Problem] = field(default_factory=list)  # gone before their pending time: never sent
     kept: list[Problem] = field(default_factory=list)  # their monitor failed: state kept as it was
+    held: list[Problem] = field(default_factory=list)  # no data this cycle: held as they were
+    nodata_resolved: list[Problem] = field(default_factory=list)  # no data for the whole hold: ended for lack of it
+    detected: list[Problem] = field(default_factory=list)  # new occurrences (pending, or fired at once)
+    raised: list[Problem] = field(default_factory=list)  # the "No data" problems the bridge holds after the cycle
     forgotten: int = 0  # resolved alerts whose repeats are over
     sent: dict[str, int] = field(default_factory=dict)  # alerts handed to each Alertmanager this cycle
+    heartbeats: list[str] = field(default_factory=list)  # Alertmanagers the heartbeat went to this cycle
     delivered: dict[str, int] = field(default_factory=dict)  # alerts each Alertmanager acknowledged
     errors: dict[str, list[str]] = field(default_factory=dict)
     busy: list[str] = field(default_factory=list)
@@ -49,6 +54,8 @@ class BridgeReport:
                 ("resent", self.resent),
                 ("resolved", self.resolved),
                 ("kept", self.kept),
+                ("held without data", self.held),
+                ("ended without data", self.nodata_resolved),
             )
             if found
         )

@@ -34,11 +34,17 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     starts_at REAL,                 -- wall-clock startsAt (when it fired)
     ends_at REAL,                   -- wall-clock endsAt of the resolution
     undelivered TEXT NOT NULL,      -- JSON list of Alertmanager URLs that have not acknowledged the last send
-    problem TEXT NOT NULL           -- JSON of the Problem last sent (or first seen, while pending)
+    problem TEXT NOT NULL,          -- JSON of the Problem last sent (or first seen, while pending)
+    nodata_since REAL,              -- evaluation time its element has had no data since
+    resolved_by TEXT NOT NULL DEFAULT ''  -- 'nodata': resolved for lack of data, not on evidence
 ) WITHOUT ROWID
 """
+_ADDED = {"nodata_since": "REAL", "resolved_by": "TEXT NOT NULL DEFAULT ''"}  # columns newer than the table
 
-_COLUMNS = "key, phase, since, fired, resolved, last_sent, valid_until, starts_at, ends_at, undelivered, problem"
+_COLUMNS = (
+    "key, phase, since, fired, resolved, last_sent, valid_until, starts_at, ends_at, undelivered, problem,"
+    " nodata_since, resolved_by"
+)
 _PROBLEM_NAMES = tuple(field.name for field in dataclasses.fields(Problem))
 _PROBLEM_FIELDS = frozenset(_PROBLEM_NAMES)
 
@@ -58,6 +64,10 @@ class StateStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(SCHEMA)
+            have = {row[1] for row in self._conn.execute(f"PRAGMA table_info({TABLE})")}
+            for column, kind in _ADDED.items():
+                if column not in have:
+                    self._conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN {column} {kind}")
             self._conn.commit()
         except (OSError, sqlite3.Error) as exc:
             raise StateStoreError(f"cannot open the alert state table in {self.path}: {exc}") from None
@@ -122,11 +132,14 @@ def _row(state: AlertState) -> tuple:
         state.ends_at,
         json.dumps(sorted(state.undelivered)),
         problem,
+        state.nodata_since,
+        state.resolved_by,
     )
 
 
 def _state(row: tuple, known: frozenset[str]) -> AlertState | None:
-    _, phase, since, fired, resolved, last_sent, valid_until, starts_at, ends_at, undelivered, problem = row
+    _, phase, since, fired, resolved, last_sent, valid_until, starts_at, ends_at, undelivered, problem = row[:11]
+    nodata_since, resolved_by = row[11:]
     if phase not in PHASES:
         return None
     try:
@@ -145,4 +158,6 @@ def _state(row: tuple, known: frozenset[str]) -> AlertState | None:
         starts_at=starts_at,
         ends_at=ends_at,
         undelivered=frozenset(json.loads(undelivered)) & known,
+        nodata_since=nodata_since,
+        resolved_by=resolved_by or "",
     )

@@ -18,6 +18,7 @@ Rule authors import ``Monitor``::
 
 from ._catalog import CheckInfo, describe_checks
 from ._changes import Changes, diff_problems
+from ._coverage import Coverage
 from ._discovery import (
     BUNDLED_DIR,
     check_thresholds,
@@ -38,26 +39,33 @@ from ._evaluator import (
     Evaluator,
     MonitorRecord,
 )
+from ._feeds import Feeds
 from ._lint import Finding, LintResult, lint
 from ._monitor import Monitor
-from ._problem import SEVERITIES, Problem
+from ._problem import DATA_STALE, HEARTBEAT, NO_DATA, RESERVED_CHECKS, SEVERITIES, Problem
 from ._thresholds import Thresholds
 from ._vector import Element, Vector
 
 __all__ = [
     "BUNDLED_DIR",
+    "DATA_STALE",
+    "HEARTBEAT",
     "MONITOR_FAILED",
     "MONITOR_TIMED_OUT",
+    "NO_DATA",
+    "RESERVED_CHECKS",
     "SEVERITIES",
     "SOURCE_UNAVAILABLE",
     "Changes",
     "CheckInfo",
+    "Coverage",
     "CycleRecord",
     "CycleResult",
     "DslError",
     "Element",
     "Evaluator",
     "EvaluatorError",
+    "Feeds",
     "Finding",
     "LintResult",
     "Monitor",

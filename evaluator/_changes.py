@@ -21,16 +21,20 @@ class Changes:
 
 
 def diff_problems(
-    previous: Mapping[Key, Problem], current: Iterable[Problem], failed_monitors: Iterable[str]
+    previous: Mapping[Key, Problem],
+    current: Iterable[Problem],
+    failed_monitors: Iterable[str],
+    unknown: Iterable[Key] = (),
 ) -> Changes:
     """Compare a cycle's problems with the last known set.
 
-    Problems of a monitor that failed this cycle are kept as they were: missing data never
-    looks like recovery (DESIGN §5).
+    Problems of a monitor that failed this cycle, and those whose key is ``unknown`` (no data
+    this cycle), are kept as they were: missing data never looks like recovery (DESIGN §5).
     """
     failed = set(failed_monitors)
+    held = set(unknown)
     active: dict[Key, Problem] = {p.key: p for p in current}
-    kept = [p for key, p in previous.items() if p.monitor in failed and key not in active]
+    kept = [p for key, p in previous.items() if (p.monitor in failed or key in held) and key not in active]
     for problem in kept:
         active[problem.key] = problem
     new = [p for key, p in active.items() if key not in previous]

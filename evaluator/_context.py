@@ -13,6 +13,7 @@ from khp.records import ProcessState
 from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
 
 from ._errors import DslError
+from ._feeds import FeedObservations
 from ._inventory import Inventory, RoleNamer, build_inventory
 from ._queries import CycleQueries
 from ._vector import Element, in_order
@@ -54,6 +55,7 @@ class EvaluationContext:
         queries: CycleQueries,
         at: float,
         clusters: Sequence[str] | None = None,
+        feeds: FeedObservations | None = None,
     ) -> None:
         self.config = config
         self.sources = sources
@@ -62,6 +64,7 @@ class EvaluationContext:
         self.window = config.evaluation.window
         self.clusters = tuple(clusters) if clusters is not None else None
         self.role_of = RoleNamer(config.inventory)
+        self.feeds = feeds if feeds is not None else FeedObservations()
 
     def metric(self, path: str, aggregate: str | None, window: float | None = None) -> Future[list[Element]]:
         if aggregate is not None and aggregate not in AGGREGATES:
@@ -77,7 +80,16 @@ class EvaluationContext:
             aggregate=aggregate,
             clusters=self.clusters,
         )
-        return self.queries.submit("metrics", query, lambda: _elements(self.sources.metrics.query(query)))
+
+        def run() -> list[Element]:
+            samples = self.sources.metrics.query(query)
+            for sample in samples:
+                # a source that cannot tell the time still shows the data is inside the window
+                when = query.start if sample.time is None else sample.time
+                self.feeds.note("metrics", sample.cluster, query.path, when)
+            return _elements(samples)
+
+        return self.queries.submit("metrics", query, run)
 
     def log_count(self, path: str, period: float, by: str) -> Future[list[Element]]:
         if by not in ("host", "cluster"):
@@ -92,7 +104,22 @@ class EvaluationContext:
             by=by,
             clusters=self.clusters,
         )
+        self._log_freshness(query)
         return self.queries.submit("logs", query, lambda: _elements(self.sources.logs.count(query)))
+
+    def _log_freshness(self, query: LogQuery) -> None:
+        """Ask for the newest line of the role, whatever its message: zero matches must not look like a dead feed."""
+        newest = getattr(self.sources.logs, "newest", None)
+        if newest is None:
+            return
+        path = f"{query.service}/{query.role}"
+        asked = LogQuery(query.service, query.role, "*", query.start, query.end, "cluster", query.clusters)
+
+        def run() -> None:
+            for cluster, time in newest(asked):
+                self.feeds.note("logs", cluster, path, time)
+
+        self.feeds.track(self.queries.submit("logs", ("newest", asked), run))
 
     def log_search(self, body: Mapping[str, Any], index: str | None) -> Future[list[Element]]:
         try:
@@ -109,7 +136,14 @@ class EvaluationContext:
 
     def process_states(self) -> Future[Sequence[ProcessState]]:
         query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)
-        return self.queries.submit("processes", ("states", query), lambda: self.sources.processes.states(query))
+
+        def run() -> Sequence[ProcessState]:
+            states = self.sources.processes.states(query)
+            for state in states:
+                self.feeds.note("processes", state.cluster, "processes", state.time)
+            return states
+
+        return self.queries.submit("processes", ("states", query), run)
 
     def unreachable(self) -> Future[Sequence[tuple[str, str, str]]]:
         query = ProcessQuery(start=self.at - self.window, end=self.at, clusters=self.clusters)
@@ -129,4 +163,4 @@ class EvaluationContext:
 
 def _elements(samples: Sequence[Sample]) -> list[Element]:
     """An answer as sorted elements: built once per query, in its thread, and shared by every vector of it."""
-    return in_order([Element(cluster, host, float(value)) for cluster, host, value in samples])
+    return in_order([Element(s[0], s[1], float(s[2])) for s in samples])

@@ -15,15 +15,13 @@ from khp.sources import SourceError, Sources
 
 from ._collector import collector_paused
 from ._context import EvaluationContext
+from ._coverage import Coverage
 from ._errors import MonitorLoadError
 from ._failure import failure_location, failure_message, failure_traceback
+from ._feeds import FeedObservations, Feeds, FeedVerdict
 from ._monitor import Monitor
-from ._problem import Problem
+from ._problem import MONITOR_FAILED, MONITOR_TIMED_OUT, SOURCE_UNAVAILABLE, Problem
 from ._queries import CycleQueries, QueryStats
-
-MONITOR_FAILED = "Monitor failed"
-MONITOR_TIMED_OUT = "Monitor timed out"
-SOURCE_UNAVAILABLE = "Source unavailable"
 
 
 @dataclass
@@ -74,13 +72,26 @@ class CycleRecord:
 
 @dataclass
 class CycleResult:
+    """A cycle's problems, its record, and the evidence it had (``None``: absent means ok, as before)."""
+
     problems: list[Problem]
     record: CycleRecord
+    coverage: Coverage | None = None
+
+    def covers(self, key: tuple) -> bool:
+        """Was a key that is not a problem this cycle found *ok* (resolve it) rather than without data?"""
+        return self.coverage is None or self.coverage.covers(key)
 
     @property
     def failed_monitors(self) -> list[str]:
         """Monitors whose problems are unknown this cycle: their earlier state must be kept."""
         return self.record.failed
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    problems: list[Problem]
+    coverage: dict[tuple[str, str], frozenset[tuple[str, str | None]]]
 
 
 class _Counting:
@@ -105,11 +116,13 @@ class Evaluator:
         sources: Sources,
         monitors: Sequence[type[Monitor]],
         clock: Callable[[], float] = time.time,
+        feeds: Feeds | None = None,
     ) -> None:
         self.config = config
         self.sources = sources
         self.monitors = list(monitors)
         self.clock = clock
+        self.feeds = feeds if feeds is not None else Feeds()
         self._pool = ThreadPoolExecutor(config.evaluation.parallel_queries, thread_name_prefix="khp-query")
         self._still_running: dict[str, tuple[threading.Thread, float]] = {}
 
@@ -138,12 +151,14 @@ class Evaluator:
         started = time.perf_counter()
         at = self.clock() if at is None else at
         queries = CycleQueries(self._pool)
-        context = EvaluationContext(self.config, self.sources, queries, at, clusters)
+        seen = FeedObservations()
+        context = EvaluationContext(self.config, self.sources, queries, at, clusters, seen)
         record = CycleRecord(at=at, started=self.clock(), queries=queries.stats)
         problems: list[Problem] = []
+        covered: dict[str, dict[tuple[str, str], frozenset[tuple[str, str | None]]]] = {}
         todo = list(self.monitors if monitors is None else monitors)
         by_name = {m.monitor_name(): m for m in todo}
-        done: queue.Queue[tuple[str, float, list[Problem] | None, BaseException | None, int]] = queue.Queue()
+        done: queue.Queue[tuple[str, float, _Outcome | None, BaseException | None, int]] = queue.Queue()
         running: dict[str, float] = {}
         timeout = self.config.evaluation.monitor_timeout
         limit = self.config.evaluation.parallel_monitors
@@ -192,8 +207,9 @@ class Evaluator:
             monitor = by_name[name]
             if error is None:
                 assert found is not None
-                problems.extend(found)
-                record.monitors[name] = MonitorRecord(name, "ok", seconds, len(found), asked)
+                problems.extend(found.problems)
+                covered[name] = found.coverage
+                record.monitors[name] = MonitorRecord(name, "ok", seconds, len(found.problems), asked)
             else:
                 check = SOURCE_UNAVAILABLE if isinstance(error, SourceError) else MONITOR_FAILED
                 file, line = failure_location(monitor, error)
@@ -206,17 +222,38 @@ class Evaluator:
                 # The link leads to the line that raised; a source's failure is the source's, not a line's.
                 where = (file, line) if check == MONITOR_FAILED else None
                 problems.append(self._failure(monitor, check, message, where, critical))
+        verdict = self._judge_feeds(seen, at, clusters)
+        problems.extend(verdict.problems)
+        coverage = Coverage.of(covered, by_name, verdict.fine)
         record.seconds = time.perf_counter() - started
-        return CycleResult(sorted(problems, key=_order), record)
+        return CycleResult(sorted(problems, key=_order), record, coverage)
+
+    def _judge_feeds(self, seen: FeedObservations, at: float, clusters: Sequence[str] | None) -> FeedVerdict:
+        """Take the freshness this cycle saw (waiting a little for its own queries) and judge every feed."""
+        deadline = time.perf_counter() + self.config.evaluation.monitor_timeout
+        for future in list(seen.pending):
+            try:
+                future.result(timeout=max(0.0, deadline - time.perf_counter()))
+            except Exception:  # a freshness query that failed or hangs only leaves that feed unknown
+                continue
+        self.feeds.update(seen.newest)
+        return self.feeds.judge(at, self.config, clusters)
 
     def _run_one(self, monitor: type[Monitor], context: EvaluationContext, done: queue.Queue) -> None:
         began = time.perf_counter()
         counting = _Counting(context.queries)
-        own = EvaluationContext(context.config, context.sources, counting, context.at, context.clusters)  # type: ignore[arg-type]
+        own = EvaluationContext(
+            context.config,
+            context.sources,
+            counting,  # type: ignore[arg-type]
+            context.at,
+            context.clusters,
+            context.feeds,
+        )
         try:
             instance = monitor(own)
             instance.run()
-            found = instance.problems()
+            found = _Outcome(instance.problems(), instance.coverage())
         except BaseException as exc:  # a monitor's bug must not stop the cycle
             done.put((monitor.monitor_name(), time.perf_counter() - began, None, exc, counting.count))
             return

@@ -5,16 +5,19 @@ from __future__ import annotations
 import abc
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from khp.configuration import parse_duration
 from khp.records import PROCESS_STATES, ProcessState
+from khp.sources import SourceError
 
 from ._context import EvaluationContext, parse_role
 from ._errors import DslError
-from ._problem import Problem
+from ._inventory import Inventory
+from ._problem import RESERVED_CHECKS, Problem
 from ._thresholds import Thresholds
 from ._vector import Element, Vector
 
@@ -131,11 +134,22 @@ class Monitor(abc.ABC):
 
         The pattern matches a word of the message, ignoring case; ``*`` is any run of
         characters and ``?`` one: ``log_count("hbase/regionserver/responseToo*", period="PT10M")``
-        counts both ``(responseTooSlow)`` and ``(responseTooLarge)`` lines. Only hosts with at
-        least one matching line appear.
+        counts both ``(responseTooSlow)`` and ``(responseTooLarge)`` lines. A host the inventory
+        knows runs the role counts 0 when it has no matching line (a cluster with the role, with
+        ``by="cluster"``): absence of lines is evidence, not a gap in the data.
         """
         future = self.context.log_count(path, _seconds(period, "period"), by)
-        return Vector._derived(future.result, f"log_count({path!r})")
+        role = "/".join(path.split("/", 2)[:2])
+        inventory = self.context.inventory()
+
+        def counts() -> list[Element]:
+            found = list(future.result())
+            known = _known(inventory, lambda inv: inv.hosts_with(role) if by == "host" else inv.clusters_with(role))
+            have = {(e.cluster, e.host) for e in found}
+            labels = [label if by == "host" else (label, None) for label in known]
+            return found + [Element(c, h, 0.0) for c, h in labels if (c, h) not in have]
+
+        return Vector(counts, f"log_count({path!r})")
 
     def log_search(self, body: Mapping[str, Any], index: str | None = None) -> Vector:
         """Run an Elasticsearch ``_search`` body as it is: the escape hatch for what a pattern can't say.
@@ -163,37 +177,55 @@ class Monitor(abc.ABC):
 
     def processes(self, role: str | None = None, state: str | Iterable[str] | None = None) -> list[ProcessState]:
         """The latest state of every process in the window, optionally of one role and in some states."""
+        return self._select(self.context.process_states().result(), role, state)
+
+    def _select(
+        self, processes: Iterable[ProcessState], role: str | None, state: str | Iterable[str] | None
+    ) -> list[ProcessState]:
         wanted_role = parse_role(role) if role is not None else None
         states = _states(state)
         return [
             process
-            for process in self.context.process_states().result()
+            for process in processes
             if (wanted_role is None or self.context.role_of(process.name) == wanted_role)
             and (states is None or process.statename in states)
         ]
 
     def process_count(self, state: str | Iterable[str], role: str | None = None) -> Vector:
-        """Per host, how many processes are in ``state`` (hosts with none are left out)."""
+        """Per host, how many processes are in ``state``: 0 on a host that reported process states
+        (and runs ``role``) with none in it. A host that reported nothing in the window has no data."""
         _states(state)  # bad arguments fail here, at the monitor's line, not when the vector is used
         if role is not None:
             parse_role(role)
+        inventory = self.context.inventory() if role is not None else None
 
         def count() -> list[Element]:
+            every = self.context.process_states().result()
             found: dict[tuple[str, str], list[ProcessState]] = defaultdict(list)
-            for process in self.processes(role, state):
+            for process in self._select(every, role, state):
                 found[(process.cluster, process.host)].append(process)
-            return [
+            counted = [
                 Element(cluster, host, float(len(procs)), detail=", ".join(_describe(p) for p in procs))
                 for (cluster, host), procs in found.items()
             ]
+            reporting = {(p.cluster, p.host) for p in every}
+            if role is not None:
+                runs = set(_known(inventory, lambda inv: inv.hosts_with(role)))
+                reporting = {label for label in reporting if label in runs}
+            return counted + [Element(c, h, 0.0) for c, h in sorted(reporting - found.keys())]
 
         return Vector(count, f"process_count({state!r})")
 
     def hosts(self, role: str) -> Vector:
-        """The hosts that run ``role`` by the inventory, each with value 1."""
+        """The hosts that run ``role`` by the inventory, each with value 1 (every other known host: 0)."""
         role = parse_role(role)
         inventory = self.context.inventory()
-        return Vector(lambda: [Element(c, h, 1.0) for c, h in inventory.result().hosts_with(role)], f"hosts({role!r})")
+        return Vector(
+            lambda: [Element(c, h, 1.0) for c, h in inventory.result().hosts_with(role)],
+            f"hosts({role!r})",
+            domain=lambda: _known(inventory, lambda inv: inv.roles),
+            zeros=True,
+        )
 
     def host_count(self, role: str) -> Vector:
         """Per cluster that has ``role``, how many of its hosts run it by the inventory."""
@@ -234,7 +266,12 @@ class Monitor(abc.ABC):
                 if role not in inv.roles_of(c, h)
             ]
 
-        return Vector(find, f"hosts_without({role!r}, having={having!r})")
+        return Vector(
+            find,
+            f"hosts_without({role!r}, having={having!r})",
+            domain=lambda: _known(inventory, lambda inv: inv.hosts_with(having)),
+            zeros=True,
+        )
 
     def missing_roles(self) -> Vector:
         """Hosts where a role their cluster file lists has no process in the window; value = how many."""
@@ -255,7 +292,7 @@ class Monitor(abc.ABC):
                     )
             return out
 
-        return Vector(find, "missing_roles()")
+        return Vector(find, "missing_roles()", domain=lambda: _known(inventory, lambda inv: inv.configured), zeros=True)
 
     def silent_hosts(self) -> Vector:
         """Hosts known to the inventory that reported no process state in the window, value 1."""
@@ -269,13 +306,17 @@ class Monitor(abc.ABC):
                 if (c, h) not in reporting
             ]
 
-        return Vector(find, "silent_hosts()")
+        return Vector(find, "silent_hosts()", domain=lambda: _known(inventory, lambda inv: inv.roles), zeros=True)
 
     def unreachable_hosts(self) -> Vector:
         """Hosts whose process manager (Supervisor) did not answer, value 1, the reason as detail."""
         future = self.context.unreachable()
+        inventory = self.context.inventory()
         return Vector(
-            lambda: [Element(c, h, 1.0, detail=reason) for c, h, reason in future.result()], "unreachable_hosts()"
+            lambda: [Element(c, h, 1.0, detail=reason) for c, h, reason in future.result()],
+            "unreachable_hosts()",
+            domain=lambda: _known(inventory, lambda inv: inv.roles),
+            zeros=True,
         )
 
     # -- problems ----------------------------------------------------------------------------------
@@ -298,6 +339,8 @@ class Monitor(abc.ABC):
         """
         if not isinstance(name, str) or not name.strip():
             raise DslError("emit needs a check name, for example emit('Too many tablets', ...)")
+        if name in RESERVED_CHECKS:
+            raise DslError(f"emit({name!r}): khp itself raises {name!r}; give the check another name")
         if not isinstance(action, str):
             raise DslError(
                 f"emit({name!r}): action= is text (what an operator does first), got {type(action).__name__}"
@@ -320,6 +363,14 @@ class Monitor(abc.ABC):
         self._checks[name] = line
         for severity, vector in levels:
             self._emits.append(_Emit(name, severity, vector, description, wait, file, line, action))
+
+    def coverage(self) -> dict[tuple[str, str], frozenset[tuple[str, str | None]]]:
+        """Per (check, severity) emitted so far, the labels it had data for: the labels that are not
+        problems are *ok*, and only they resolve an alert (this waits for the queries)."""
+        found: dict[tuple[str, str], set[tuple[str, str | None]]] = defaultdict(set)
+        for emit in self._emits:
+            found[(emit.check, emit.severity)].update(emit.vector.domain)
+        return {key: frozenset(labels) for key, labels in found.items()}
 
     def problems(self) -> list[Problem]:
         """The problems emitted so far, resolving their vectors (this waits for the queries)."""
@@ -360,6 +411,16 @@ class Monitor(abc.ABC):
         if own is not None and own.pending is not None:
             return own.pending
         return self.context.config.evaluation.pending
+
+
+def _known(inventory: Future[Inventory] | None, pick: Callable[[Inventory], Iterable[Any]]) -> list[Any]:
+    """What ``pick`` reads from the inventory; nothing if there is none or it failed (absence stays "no data")."""
+    if inventory is None:
+        return []
+    try:
+        return list(pick(inventory.result()))
+    except SourceError:
+        return []
 
 
 def _states(state: str | Iterable[str] | None) -> set[str] | None:

@@ -7,6 +7,16 @@ from typing import Any
 
 SEVERITIES = ("warning", "critical")
 
+NO_DATA = "No data"  # a firing problem's element had no data for evaluation.nodata_hold (raised by the bridge)
+DATA_STALE = "Data stale"  # a source sent nothing new for a cluster for evaluation.stale_after
+HEARTBEAT = "Heartbeat"  # the alert the bridge always sends, so that silence means the evaluator stopped
+RESERVED_CHECKS = frozenset({NO_DATA, DATA_STALE, HEARTBEAT})
+
+MONITOR_FAILED = "Monitor failed"
+MONITOR_TIMED_OUT = "Monitor timed out"
+SOURCE_UNAVAILABLE = "Source unavailable"
+FAILURE_CHECKS = frozenset({MONITOR_FAILED, MONITOR_TIMED_OUT, SOURCE_UNAVAILABLE})
+
 
 @dataclass(frozen=True)
 class Problem:

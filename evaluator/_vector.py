@@ -3,6 +3,12 @@
 A ``Vector`` is lazy: it holds a way to get its elements (usually a running query) and
 resolves on first use, so every query a monitor asks for runs in the background at once.
 Arithmetic joins on the labels both sides share; comparisons filter and annotate.
+
+A vector also knows its *domain*: the labels whose value is known. That is its elements,
+plus, for the member lists of the inventory (``silent_hosts()``, ``hosts_without()``...), the
+other hosts the inventory knows, which count 0 (``zeros``). A comparison keeps the domain of
+what it compared, so after ``used > 80`` each label is a problem (an element), *ok* (in the
+domain, not an element) or *no data* (not in the domain): only *ok* resolves an alert.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import math
 import operator
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -61,13 +67,30 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+Label = tuple[str, "str | None"]
+"""(cluster, host); host is ``None`` for cluster-level elements."""
+
+
 class Vector:
-    """A lazily computed list of ``Element``; prints as the seed's REPL shows it."""
+    """A lazily computed list of ``Element``; prints as the seed's REPL shows it.
+
+    ``domain`` (labels, or a function giving them) adds labels whose value is known although
+    they have no element; with ``zeros`` their value is 0 (a member list: not a member), else
+    they only mean "compared, and the comparison did not hold".
+    """
 
     __hash__ = None  # type: ignore[assignment]  # comparisons filter, so vectors are not hashable
 
-    def __init__(self, elements: Sequence[Element] | Callable[[], Sequence[Element]], label: str = "") -> None:
+    def __init__(
+        self,
+        elements: Sequence[Element] | Callable[[], Sequence[Element]],
+        label: str = "",
+        *,
+        domain: Iterable[Label] | Callable[[], Iterable[Label]] | None = None,
+        zeros: bool = False,
+    ) -> None:
         self.label = label
+        self.zeros = zeros
         self._lock = threading.Lock()
         self._ordered = False  # True when ``_resolve`` gives its elements in label order already
         if callable(elements):
@@ -76,12 +99,26 @@ class Vector:
         else:
             self._resolve = None
             self._elements = in_order(elements)
+        self._domain_of: Callable[[], Iterable[Label]] | None
+        if domain is None or callable(domain):
+            self._domain_of = domain
+        else:
+            fixed = tuple(domain)
+            self._domain_of = lambda: fixed
+        self._domain: frozenset[Label] | None = None
 
     @classmethod
-    def _derived(cls, elements: Callable[[], list[Element]], label: str) -> Vector:
+    def _derived(
+        cls,
+        elements: Callable[[], list[Element]],
+        label: str,
+        *,
+        domain: Callable[[], Iterable[Label]] | None = None,
+        ordered: bool = True,
+    ) -> Vector:
         """A vector whose elements come sorted: a query's answer, or a step that keeps order (map, filter, join)."""
-        vector = cls(elements, label)
-        vector._ordered = True
+        vector = cls(elements, label, domain=domain)
+        vector._ordered = ordered
         return vector
 
     @property
@@ -95,6 +132,22 @@ class Vector:
                     self._elements = list(found) if self._ordered else in_order(found)
                     self._resolve = None
         return self._elements
+
+    @property
+    def domain(self) -> frozenset[Label]:
+        """The labels whose value is known: the elements' and those the vector knows hold nothing."""
+        if self._domain is None:
+            own = {(e.cluster, e.host) for e in self.elements}
+            extra = self._domain_of() if self._domain_of is not None else ()
+            self._domain = frozenset(own.union(extra))
+        return self._domain
+
+    def outcome(self, cluster: str, host: str | None = None) -> bool | None:
+        """``True`` (an element), ``False`` (known, no element: *ok* after a comparison) or ``None`` (no data)."""
+        label = (cluster, host)
+        if any((e.cluster, e.host) == label for e in self.elements):
+            return True
+        return False if label in self.domain else None
 
     # -- looking at it ---------------------------------------------------------------------
 
@@ -172,14 +225,27 @@ class Vector:
         test = _OPS[symbol]
         label = f"({self.label} {symbol} {_label(other)})"
         if isinstance(other, Vector):
-            return Vector._derived(lambda: _filter_joined(self.elements, other.elements, test, symbol), label)
+            pairs = lambda: list(_pairs(self.elements, other.elements))  # noqa: E731
+            return Vector._derived(
+                lambda: _filter_joined(self.elements, other.elements, test, symbol),
+                label,
+                domain=lambda: [(lhs.cluster, host) for lhs, _rhs, host in pairs()],
+            )
         if isinstance(other, ThresholdLike):
-            thresholds = other
-            return Vector._derived(lambda: _filter(self.elements, thresholds.for_cluster, test, symbol), label)
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            limit_of: Callable[[str], float | None] = other.for_cluster
+        elif isinstance(other, (int, float)) and not isinstance(other, bool):
             limit = other
-            return Vector._derived(lambda: _filter(self.elements, lambda _cluster: limit, test, symbol), label)
-        return NotImplemented
+            limit_of = lambda _cluster: limit  # noqa: E731
+        else:
+            return NotImplemented
+        # a cluster where the threshold is off (None) is compared and found fine: it stays in the domain;
+        # the zeros a member list adds come after its elements, so only then is the order not kept
+        return Vector._derived(
+            lambda: _filter(self._known(), limit_of, test, symbol),
+            label,
+            domain=lambda: self.domain,
+            ordered=not self.zeros,
+        )
 
     def __gt__(self, other: object) -> Vector:
         return self._compare(other, ">")
@@ -202,7 +268,10 @@ class Vector:
     # -- combining ----------------------------------------------------------------------------
 
     def __or__(self, other: Vector) -> Vector:
-        """Elements of either side (the left one where both have the same labels)."""
+        """Elements of either side (the left one where both have the same labels).
+
+        Known where either side has an element, or both sides know the label (three-valued "or").
+        """
         if not isinstance(other, Vector):
             return NotImplemented
 
@@ -211,16 +280,59 @@ class Vector:
             seen.update({(e.cluster, e.host): e for e in self.elements})
             return list(seen.values())
 
-        return Vector(union, f"({self.label} | {other.label})")
+        def known() -> frozenset[Label]:
+            return _keys(self.elements) | _keys(other.elements) | (self.domain & other.domain)
+
+        return Vector(union, f"({self.label} | {other.label})", domain=known)
 
     def __and__(self, other: Vector) -> Vector:
-        """Elements of the left side whose labels the right side also has (joined as in arithmetic)."""
+        """Elements of the left side whose labels the right side also has (joined as in arithmetic).
+
+        Known where the result has an element, or either side knows the label holds nothing
+        (three-valued "and").
+        """
         if not isinstance(other, Vector):
             return NotImplemented
-        return Vector._derived(
-            lambda: _join(self.elements, other.elements, lambda a, b: a, keep_left=True),
-            f"({self.label} & {other.label})",
-        )
+        both = lambda: _join(self.elements, other.elements, lambda a, b: a, keep_left=True)  # noqa: E731
+        return Vector._derived(both, f"({self.label} & {other.label})", domain=lambda: _and_domain(self, other))
+
+    def unless(self, other: Vector) -> Vector:
+        """The elements whose labels ``other`` has no element for (PromQL's ``unless``); the domain stays."""
+        if not isinstance(other, Vector):
+            raise TypeError(f"unless takes a vector, got {type(other).__name__}")
+
+        def keep() -> list[Element]:
+            drop = _keys(other.elements)
+            return [e for e in self.elements if (e.cluster, e.host) not in drop]
+
+        return Vector(keep, f"({self.label} unless {other.label})", domain=lambda: self.domain, zeros=self.zeros)
+
+    def _known(self) -> list[Element]:
+        """The elements plus, for a vector of ``zeros``, a 0 for every other label of the domain."""
+        if not self.zeros:
+            return self.elements
+        have = _keys(self.elements)
+        return [*self.elements, *(Element(c, h, 0.0) for c, h in sorted(self.domain - have, key=_label_order))]
+
+
+def _keys(elements: Iterable[Element]) -> frozenset[Label]:
+    return frozenset((e.cluster, e.host) for e in elements)
+
+
+def _label_order(label: Label) -> tuple[str, str]:
+    return (label[0], label[1] or "")
+
+
+def _and_domain(left: Vector, right: Vector) -> frozenset[Label]:
+    """Labels of ``left & right`` that are known: its elements, and wherever either side is known to fail."""
+    result = _keys(_join(left.elements, right.elements, lambda a, b: a, keep_left=True))
+    left_false = left.domain - _keys(left.elements)
+    right_false = right.domain - _keys(right.elements)
+    if not right_false:
+        return result | left_false
+    probes = [Element(c, h, 0.0) for c, h in left.domain]
+    misses = [Element(c, h, 0.0) for c, h in right_false]
+    return result | left_false | frozenset((lhs.cluster, host) for lhs, _rhs, host in _pairs(probes, misses))
 
 
 def _label(other: object) -> str:

@@ -24,14 +24,16 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from khp.configuration import Config, ConfigError, LiveConfig, load_config
-from khp.routing import UnknownReceiver, receiver_rooms, rooms_for_receiver
+from khp.routing import UnknownReceiver, critical_rooms, receiver_rooms, rooms_for_receiver
 
 from ._body import BodyError, read_json
 from ._channel import Channel, Room
-from ._content import Links, compose
+from ._content import Links, MessageContent, compose
 from ._deadletter import DeadLetterNotices
 from ._delivery import Courier, Recorder, Workers
 from ._forms import fit
+from ._intake import Intake
+from ._lookout import Lookout
 from ._metrics import metrics_view
 from ._outbox import Outbox, OutboxError
 from ._settings import ReceiverSettings, read_token, receiver_settings
@@ -56,6 +58,8 @@ class Receiver:
     workers: Workers
     clock: Callable[[], float]
     closing: list[Callable[[], None]] = field(default_factory=list)
+    intake: Intake | None = None
+    lookout: Lookout | None = None
     live: LiveConfig | None = None  # the cluster files as they are now: rooms edited in the console apply at once
 
     def rooms(self, name: str) -> tuple[str, ...]:
@@ -63,8 +67,10 @@ class Receiver:
         return rooms_for_receiver(self.live.current() if self.live is not None else self.config, name)
 
     def close(self) -> None:
-        """Stop the delivery threads (each finishes the message in hand), the bot's replies, the outbox."""
+        """Stop the delivery threads (each finishes the message in hand), the lookout, the bot's replies, the outbox."""
         self.workers.stop()
+        if self.lookout is not None:
+            self.lookout.stop()
         for close in self.closing:
             close()
         self.outbox.close()
@@ -125,6 +131,7 @@ def create_app(
         config, settings, token, channels, outbox, courier, Workers(courier, settings.delivery.workers), clock
     )
     receiver.live = LiveConfig(config)
+    _watch_the_evaluator(receiver)
 
     app = Flask("kakao_receiver")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -141,7 +148,35 @@ def create_app(
     if start_workers:
         receiver.workers.start()
         atexit.register(receiver.workers.stop)
+        if receiver.lookout is not None:
+            receiver.lookout.start()
+            atexit.register(receiver.lookout.stop)
     return app
+
+
+def _watch_the_evaluator(receiver: Receiver) -> None:
+    """The intake (ledger, held resolutions, heartbeat) and the lookout, on state beside the outbox."""
+    from ._holding import Holding
+    from ._ledger import Ledger
+    from ._lookout import ActiveAlerts, Lookout
+    from ._statefile import StateFile
+    from ._watch import Watch
+
+    settings = receiver.settings
+    try:
+        state = StateFile(settings.outbox)
+    except OutboxError as exc:
+        raise ConfigError(receiver.config.file, "receiver.outbox", str(exc)) from None
+    ledger, holding, watch = Ledger(state), Holding(state), Watch(state)
+    window = settings.duplicate_window
+    receiver.intake = Intake(ledger, holding, watch, window, receiver.clock)
+    alertmanager = ActiveAlerts(receiver.config.alertmanager.urls, receiver.config.alertmanager.timeout)
+    receiver.lookout = Lookout(
+        watch, holding, ledger, receiver.outbox, alertmanager, critical_rooms(receiver.config), settings.blind_after,
+        settings.language, window, lambda what, rooms: _payloads(receiver, what, rooms), receiver.clock,
+        wake=receiver.workers.wake,
+    )  # fmt: skip
+    receiver.closing += [alertmanager.close, state.close]
 
 
 def _check_lease(config: Config, settings: ReceiverSettings, channels: Mapping[str, Channel]) -> None:
@@ -203,6 +238,9 @@ def _webhook(receiver: Receiver) -> tuple[Response, int]:
         return jsonify(error=exc.reason), exc.status
     if answer["status"] != "duplicate":
         receiver.workers.wake()
+    if answer["status"] == "heartbeat":  # every repeat of it: too often to log above debug
+        log.debug("heartbeat from the evaluator via receiver %s", notification.receiver)
+        return jsonify(answer), 200
     log.log(
         logging.INFO if rooms else logging.WARNING,
         "%s notification %s from receiver %s: %d alerts, rooms %s",
@@ -248,14 +286,11 @@ def _unauthorized(header: str | None, token: str) -> str:
 
 
 def _store(receiver: Receiver, notification: Notification, body: str, rooms: tuple[str, ...]) -> dict[str, Any]:
-    """Compose, render and commit; 200's body. Outbox trouble is a 503 so that Alertmanager retries."""
-    answer: dict[str, Any] = {"status": "duplicate", "id": notification.id, "rooms": list(rooms)}
-    window = receiver.settings.duplicate_window
+    """Compose, render and commit (``_intake``); 200's body. Outbox trouble is a 503 so that Alertmanager retries."""
+    assert receiver.intake is not None
     try:
-        if receiver.outbox.seen(notification.id, since=receiver.clock() - window):
-            return answer
-        payloads = _render(receiver, notification, rooms)
-        answer["status"] = receiver.outbox.accept(notification.id, notification.receiver, body, payloads, window)
+        render = lambda part, to: _render(receiver, part, to)  # noqa: E731
+        answer = receiver.intake.take(notification, body, rooms, render, receiver.outbox)
     except OutboxError as exc:
         log.error("cannot store notification %s: %s", notification.id, exc)
         raise Rejected(503, "the outbox cannot be written; Alertmanager will retry") from None
@@ -263,9 +298,16 @@ def _store(receiver: Receiver, notification: Notification, body: str, rooms: tup
 
 
 def _render(receiver: Receiver, notification: Notification, rooms: tuple[str, ...]) -> dict[str, Any]:
+    return _payloads(receiver, notification, rooms)
+
+
+def _payloads(receiver: Receiver, what: Notification | MessageContent, rooms: tuple[str, ...]) -> dict[str, Any]:
+    """Each room's channel payload of ``what`` (a notification is composed first)."""
     settings = receiver.settings
     links = Links(console_url=settings.console_url, alertmanager_url=settings.alertmanager_url)
-    content = compose(notification, settings.language, links, max_alerts=settings.summarize_after, now=receiver.clock())
+    content = what
+    if isinstance(what, Notification):
+        content = compose(what, settings.language, links, max_alerts=settings.summarize_after, now=receiver.clock())
     rendered: dict[str, Any] = {}
     payloads = {}
     for text in rooms:
@@ -278,8 +320,9 @@ def _render(receiver: Receiver, notification: Notification, rooms: tuple[str, ..
             rendered[room.channel], problems = fit(channel, channel.render(content))
             if problems:
                 log.warning(
-                    "notification %s: the %s message breaks its rules (%s); storing a simpler form",
-                    notification.id, room.channel, "; ".join(problems[:3]),
+                    "%s: the %s message breaks its rules (%s); storing a simpler form",
+                    f"notification {what.id}" if isinstance(what, Notification) else "notice", room.channel,
+                    "; ".join(problems[:3]),
                 )  # fmt: skip
         payloads[text] = rendered[room.channel]
     return payloads

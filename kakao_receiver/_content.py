@@ -250,9 +250,9 @@ class _Writer:
     def say(self, key: str, **values: object) -> str:
         return phrase(self.language, key, **values)
 
-    def tag(self, status: str, severity: str) -> str:
+    def tag(self, status: str, severity: str, nodata: bool = False) -> str:
         if status == "resolved":
-            return self.say("status.resolved")
+            return self.say("status.nodata" if nodata else "status.resolved")
         return self.say(f"severity.{severity}" if severity in _SEVERITY_RANK else "severity.none")
 
     def clusters(self, clusters: list[str]) -> str:
@@ -269,7 +269,7 @@ class _Writer:
             subject = self.say("subject.same", check=first, count=len(alerts))
         else:
             subject = first
-        tag = self.tag(notification.status, _severity(notification, alerts))
+        tag = self.tag(notification.status, _severity(notification, alerts), all(map(ended_for_no_data, alerts)))
         cluster = notification.cluster or self.clusters(clusters)
         return self.say("title", tag=tag, cluster=cluster, subject=subject) if cluster else f"[{tag}] {subject}"
 
@@ -306,7 +306,7 @@ class _Writer:
             description=self.flapping(alert) + notes.get("description", ""),
             starts_at=alert.starts_at,
             ends_at=alert.ends_at,
-            heading=f"[{self.tag(alert.status, alert.severity)}] {what}",
+            heading=f"[{self.tag(alert.status, alert.severity, ended_for_no_data(alert))}] {what}",
             condition=condition,
             timing=self.timing(alert),
             links=self.links(alert.check, alert.cluster, _source(alert)),
@@ -317,6 +317,9 @@ class _Writer:
         return self.say("flapping") + "\n" if alert.status == "firing" and "flapping" in alert.annotations else ""
 
     def timing(self, alert: Alert) -> str:
+        if ended_for_no_data(alert) and alert.ends_at is not None:
+            ended = alert.ends_at
+            return self.say("nodata.ended", clock=human_clock(ended, self.language, self.zone), iso=format_time(ended))
         if alert.status == "resolved" and alert.ends_at is not None:
             return self.say(
                 "healed",
@@ -370,6 +373,11 @@ class _Writer:
             labels = dict(notification.group_labels) or ({"cluster": clusters[0]} if len(clusters) == 1 else {})
             found.append(Link("alerts", self.say("link.alerts"), alerts_url(self.alertmanager, labels)))
         return tuple(found)
+
+
+def ended_for_no_data(alert: Alert) -> bool:
+    """The evaluator ended the alert because its element had no data for the hold, not because it healed."""
+    return alert.status == "resolved" and alert.annotations.get("resolved_by") == "no data"
 
 
 def by_check(counts: Iterable[CheckCount]) -> str:

@@ -24,6 +24,17 @@ _PHRASES: Mapping[str, Mapping[str, str]] = {
         "severity.warning": "경고",
         "severity.none": "알림",
         "status.resolved": "해소됨",
+        "status.nodata": "데이터 없음",
+        "nodata.ended": "데이터가 없어 종료 (해소 아님) · {clock} · {iso}",
+        "blind.title": "[심각] 모니터링 불능: {clock}부터 평가기 응답 없음",
+        "blind.summary": (
+            "알림이 없다고 문제가 없는 것이 아닙니다. "
+            "그동안 Alertmanager가 스스로 끝낸 알림은 평가기가 확인할 때까지 해소로 알리지 않습니다."
+        ),
+        "restored.title": "[복구] 모니터링 재개 ({clock}부터 {lasted} 동안 불능)",
+        "restored.summary": (
+            "평가기가 다시 보고합니다. 보류했던 해소 {released}건을 확인해 보냈고, {dropped}건은 아직 발생 중입니다."
+        ),
         "title": "[{tag}] {cluster}: {subject}",
         "subject.same": "{check} {count}건",
         "subject.many": "{check} 외 {others}건",
@@ -60,6 +71,17 @@ _PHRASES: Mapping[str, Mapping[str, str]] = {
         "severity.warning": "WARNING",
         "severity.none": "ALERT",
         "status.resolved": "RESOLVED",
+        "status.nodata": "NO DATA",
+        "nodata.ended": "ended for lack of data, not healed · {clock} · {iso}",
+        "blind.title": "[CRITICAL] monitoring is blind since {clock} (evaluator silent)",
+        "blind.summary": (
+            "No alert does not mean no problem. Alerts Alertmanager ends on its own meanwhile"
+            " are not reported as resolved until the evaluator confirms them."
+        ),
+        "restored.title": "[RESTORED] monitoring restored (blind since {clock}, for {lasted})",
+        "restored.summary": (
+            "The evaluator reports again. Held resolutions: {released} confirmed and sent, {dropped} still firing."
+        ),
         "title": "[{tag}] {cluster}: {subject}",
         "subject.same": "{check} ({count} alerts)",
         "subject.many": "{check} and {others} more",

@@ -135,13 +135,16 @@ class Outbox:
         body: str,
         payloads: Mapping[str, Mapping[str, Any]],
         window: float = math.inf,
+        guard: Callable[[sqlite3.Connection], bool] | None = None,
     ) -> str:
         """Store the notification and one pending row per room (``payloads``: room -> rendered payload), on disk.
 
         Returns ``accepted``; or ``duplicate``, storing nothing, when that notification was stored
         less than ``window`` seconds ago (Alertmanager retrying it); or ``repeated`` when it was
         stored longer ago (Alertmanager's ``repeat_interval``): then its finished rows are pending
-        again with the new payloads, and rows still pending are left as they are.
+        again with the new payloads, and rows still pending are left as they are. ``guard`` runs
+        in the same transaction before anything is stored (the receiver's ledger checks and notes
+        what the rooms are told there); when it returns ``False`` nothing is stored: ``changed``.
         """
         now = self.clock()
         rows = [(notification, room, _dumps(payload), now, now) for room, payload in payloads.items()]
@@ -150,6 +153,8 @@ class Outbox:
             found = conn.execute("SELECT received FROM notifications WHERE id = ?", (notification,)).fetchone()
             if found is not None and found[0] > now - window:
                 return "duplicate"
+            if guard is not None and not guard(conn):
+                return "changed"
             conn.execute(
                 "INSERT INTO notifications (id, receiver, received, body) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET received = excluded.received, body = excluded.body",

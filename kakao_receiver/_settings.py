@@ -9,9 +9,10 @@ receiver:
   console_url: https://khp.example.com # links to the web console; empty leaves them out
   alertmanager_url: ""                 # replaces the webhook's externalURL in links, if people can't open that
   summarize_after: 10                  # alerts listed in one message; the rest are counted per check
-  duplicate_window: 2h                 # the same notification again within it is a retry, stored once;
-                                       # later, a repeat_interval reminder. Default: half the shortest
-                                       # repeat_interval of routing: and the cluster files
+  duplicate_window: 2h                 # the same status of an alert again to a room within it is a retry,
+                                       # left out; later, a repeat_interval reminder. Default: half the
+                                       # shortest repeat_interval of routing: and the cluster files
+  blind_after: 5m                      # no heartbeat from the evaluator this long: "monitoring is blind"
   delivery: {backoff: 2s, max_backoff: 5m, give_up_after: 24h, lease: 1m, workers: 2}
   channels:                            # options of each channel plugin (rooms name the plugin)
     kakaowork: {app_key_env: KHP_KAKAOWORK_APP_KEY}
@@ -46,6 +47,7 @@ _KEYS = (
     "alertmanager_url",
     "summarize_after",
     "duplicate_window",
+    "blind_after",
     "delivery",
     "channels",
     "bot",
@@ -86,6 +88,7 @@ class ReceiverSettings:
     alertmanager_url: str = ""
     summarize_after: int = 10
     duplicate_window: float = 7200.0
+    blind_after: float = 300.0
     delivery: DeliverySettings = DeliverySettings()
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -118,6 +121,7 @@ def receiver_settings(config: Config) -> ReceiverSettings:
         alertmanager_url=_url(section, "alertmanager_url"),
         summarize_after=section.integer("summarize_after", ReceiverSettings.summarize_after),
         duplicate_window=_duplicate_window(section, config),
+        blind_after=_blind_after(section, config),
         delivery=_delivery(section.section("delivery")),
         channels=_channels(section.section("channels")),
     )
@@ -172,6 +176,20 @@ def _duplicate_window(section: ConfigSection, config: Config) -> float:
             "duplicate_window", f"must be shorter than the shortest repeat_interval ({shortest:g}s), got {window:g}s"
         )
     return window
+
+
+def _blind_after(section: ConfigSection, config: Config) -> float:
+    """Longer than a heartbeat can take to be heard while the evaluator runs, or it would cry wolf."""
+    late = config.alertmanager.resend_interval + config.heartbeat.repeat_interval + config.heartbeat.group_interval
+    blind_after = section.duration("blind_after", max(ReceiverSettings.blind_after, 2 * late))
+    if blind_after <= late:
+        raise section.error(
+            "blind_after",
+            f"must be longer than alertmanager.resend_interval + heartbeat.repeat_interval +"
+            f" heartbeat.group_interval ({late:g}s: how late a heartbeat may be heard while the evaluator runs),"
+            f" got {blind_after:g}s",
+        )
+    return blind_after
 
 
 def _resolve(base: Path, value: str) -> Path:

@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, TextIO
 
 from evaluator import CycleResult, Evaluator, MonitorLoadError, Problem, check_thresholds
@@ -21,6 +21,7 @@ from ._common import Runtime, check_clusters, eprint, plural, runtime, time_opti
 from ._parsing import EpilogFormatter
 
 PRUNE_EVERY = 3600.0
+CATCH_UP = 3  # missed instants evaluated after a late cycle, before skipping to the present
 
 # khp check's exit statuses, in the spirit of monitoring plugins (0 OK, ..., 3 UNKNOWN); 2 is the
 # whole command line's "could not even start" status.
@@ -71,7 +72,8 @@ def run_command(args: argparse.Namespace, config: Config) -> int:
     with contextlib.redirect_stdout(sys.stderr):
         if args.command == "check":
             return check(rt, at, clusters, args.json, verbose=args.verbose, out=out)
-        return run(rt, clusters, args.cycles, output=lambda line: print(line, file=out, flush=True))
+        scope = tuple(m.monitor_name() for m in rt.monitors) if args.monitor else None
+        return run(rt, clusters, args.cycles, output=lambda line: print(line, file=out, flush=True), monitors=scope)
 
 
 def summary(result: CycleResult) -> str:
@@ -144,8 +146,10 @@ def json_lines(items: Iterable[dict[str, Any]]) -> str:
     return "[\n  " + ",\n  ".join(lines) + "\n]" if lines else "[]"
 
 
-def transition_lines(new: list[Problem], resolved: list[Problem]) -> list[str]:
-    return [f"+ {p.summary()}" for p in new] + [f"- {'RESOLVED':8} {p.summary()[9:]}" for p in resolved]
+def transition_lines(new: list[Problem], resolved: list[Problem], ended: Collection[tuple] = ()) -> list[str]:
+    """``+`` for what appeared; ``-`` for what healed, or ended for lack of data (``ended`` keys)."""
+    gone = [f"- {'NO DATA' if p.key in ended else 'RESOLVED':8} {p.summary()[9:]}" for p in resolved]
+    return [f"+ {p.summary()}" for p in new] + gone
 
 
 def run(
@@ -154,8 +158,17 @@ def run(
     cycles: int | None,
     output: Callable[[str], Any] = print,
     clock: Callable[[], float] = time.time,
+    monitors: tuple[str, ...] | None = None,
 ) -> int:
-    """Evaluate every ``evaluation.interval`` until stopped (SIGINT/SIGTERM) or ``cycles`` ran."""
+    """Evaluate every ``evaluation.interval`` until stopped (SIGINT/SIGTERM) or ``cycles`` ran.
+
+    The cycles evaluate instants aligned to the interval (``12:00:00, 12:01:00...`` for 1m, the
+    first being the one that began last) and the alerts carry those instants as their stamps, as
+    Prometheus does: two ``khp run`` of one configuration (an HA pair) send identical alerts,
+    which Alertmanager de-duplicates, and record identical history events, stored once. A cycle
+    that ends late is followed at once by the instants it missed (up to ``CATCH_UP`` of them), so
+    that both replicas evaluate the same instants.
+    """
     from ._pipeline import Pipeline
 
     stop = threading.Event()
@@ -166,11 +179,13 @@ def run(
     done = 0
     live = LiveConfig(rt.config)
     failing: dict[str, str] = {}
-    with Pipeline(rt.config, output, clusters=clusters) as pipeline, rt.evaluator() as evaluator:
+    at = aligned(clock(), interval)
+    pipeline = Pipeline(rt.config, output, clusters=clusters, monitors=monitors, evaluation_stamps=True)
+    with pipeline, rt.evaluator() as evaluator:
         while not stop.is_set():
             started = clock()
             evaluator.config = _reloaded(live, evaluator)
-            result = evaluator.cycle(clusters=clusters)
+            result = evaluator.cycle(at=at, clusters=clusters)
             for text in failure_tracebacks(result, failing):  # the log carries each failure's traceback once
                 eprint(text)
             pipeline.after_cycle(result)
@@ -182,8 +197,16 @@ def run(
             done += 1
             if cycles is not None and done >= cycles:
                 break
-            stop.wait(max(0.0, interval - (clock() - started)))
+            at += interval
+            if clock() - at > CATCH_UP * interval:  # too far behind to catch up: on to the present
+                at = aligned(clock(), interval)
+            stop.wait(max(0.0, at - clock()))
     return 0
+
+
+def aligned(now: float, interval: float) -> float:
+    """The last instant at or before ``now`` on the grid of ``interval`` (whole multiples since the epoch)."""
+    return (now // interval) * interval
 
 
 def _reloaded(live: LiveConfig, evaluator: Evaluator) -> Config:

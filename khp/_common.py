@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluator import Evaluator, Monitor, load_monitors, select
+from evaluator import Evaluator, Feeds, Monitor, load_monitors, select
 from khp.configuration import SOURCE_KINDS, Config, load_config, parse_duration, parse_time
 from khp.sources import Sources, open_sources
-from khp.store import Store
+from khp.store import FeedLog, Store
 
 DEFAULT_CONFIG = "khp.yml"
 
@@ -105,7 +105,8 @@ class Runtime:
     store: Store | None
 
     def evaluator(self) -> Evaluator:
-        return Evaluator(self.config, self.sources, self.monitors)
+        """An evaluator that remembers how fresh each feed is in the store file (across runs)."""
+        return Evaluator(self.config, self.sources, self.monitors, feeds=Feeds(FeedLog(self.config.store.path)))
 
 
 def runtime(config: Config, monitor_names: Sequence[str] = (), existing_store: bool = False) -> Runtime:

@@ -30,13 +30,16 @@ class Pipeline:
         stamp: bool = False,
         alerting: bool = True,
         clusters: tuple[str, ...] | None = None,
+        monitors: tuple[str, ...] | None = None,
+        evaluation_stamps: bool = False,
     ) -> None:
         self.config = config
         self.output = output
         self.stamp = stamp
         self.clusters = clusters
+        self.monitors = monitors
         self.log = CycleLog(config.store.path)
-        self.bridge: AlertBridge | None = AlertBridge(config) if alerting else None
+        self.bridge: AlertBridge | None = AlertBridge(config, evaluation_stamps=evaluation_stamps) if alerting else None
         self.suppression: Suppression | None = Suppression(config) if alerting else None
         self.history: History = open_history(config)
         self.active: dict = {}
@@ -56,9 +59,14 @@ class Pipeline:
         from ._check import summary, transition_lines
 
         self.log.append(result.record.as_dict())
-        changes = diff_problems(self.active, result.problems, result.failed_monitors)
+        report = None
+        if self.bridge is not None:
+            report = self.bridge.process(result, clusters=self.clusters, monitors=self.monitors)
+        # problems held without data stay active; the "No data" problems the bridge raised are active too
+        held = [p.key for p in report.held] if report is not None else []
+        current = [*result.problems, *(report.raised if report is not None else [])]
+        changes = diff_problems(self.active, current, result.failed_monitors, unknown=held)
         self.active = changes.active
-        report = self.bridge.process(result, clusters=self.clusters) if self.bridge is not None else None
         states = None
         flaps = self.bridge.flapping.cycle if self.bridge is not None else None
         events = transitions(result.record.at, changes, report, flaps)
@@ -80,7 +88,8 @@ class Pipeline:
         )
         self.history.record(events)
         prefix = f"{format_time(result.record.at)[11:16]} " if self.stamp else ""
-        for line in transition_lines(changes.new, changes.resolved) + flapping_lines(flaps):
+        ended = {p.key for p in report.nodata_resolved} if report is not None else set()
+        for line in transition_lines(changes.new, changes.resolved, ended) + flapping_lines(flaps):
             self.output(prefix + line)
         eprint(prefix + summary(result))
         if report is not None:
@@ -109,21 +118,29 @@ class Pipeline:
 def transitions(
     at: float, changes: Changes, report: BridgeReport | None, flaps: FlapCycle | None = None
 ) -> list[HistoryEvent]:
-    """History events of a cycle: detected and (through the bridge) fired, resolved, healed; flapping.
+    """History events of a cycle: detected, fired, resolved, healed; flapping.
 
-    While an alert flaps, its problem's comings are ``detected`` and its goings ``healed`` (the
-    alert itself stays firing); ``stable`` ends that, and a resolution it brings was already
-    recorded when the problem went.
+    With the bridge, they are its transitions, from the state it keeps in the store: an
+    evaluator restarted, or the second of an HA pair, records nothing again, and both record the
+    same event (same key, kind and time: one id) at the same aligned instant. While an alert
+    flaps, its problem's comings are ``detected`` and its goings ``healed`` (the alert itself stays
+    firing); ``stable`` ends that, and a resolution it brings was already recorded when the
+    problem went.
     """
-    events = [_event(at, "detected", p) for p in changes.new]
-    if report is not None:
+    if report is None:
+        events = [_event(at, "detected", p) for p in changes.new]
+        events += [_event(at, "healed", p) for p in changes.resolved]
+    else:
         settled = {p.key for p, present in flaps.ended if not present} if flaps is not None else set()
+        events = [_event(at, "detected", p) for p in report.detected]
         events += [_event(at, "fired", p) for p in report.fired]
         events += [_event(at, "resolved", p) for p in report.resolved if p.key not in settled]
+        events += [
+            _event(at, "resolved", p, "no data: ended for lack of data, not healed") for p in report.nodata_resolved
+        ]
         events += [_event(at, "healed", p) for p in report.reset]
-    else:
-        events += [_event(at, "healed", p) for p in changes.resolved]
     if flaps is not None:
+        events += [_event(at, "detected", p) for p in flaps.came]
         events += [_event(at, "flapping", p, "held firing under one notification until stable") for p in flaps.started]
         events += [_event(at, "healed", p, "gone while flapping: its alert stays firing") for p in flaps.gone]
         events += [

@@ -1,6 +1,6 @@
 """Processes under Supervisor: failed states, roles missing from hosts, hosts gone quiet."""
 
-from evaluator import Element, Monitor, Vector
+from evaluator import Monitor
 
 
 class ProcessMonitor(Monitor):
@@ -71,7 +71,7 @@ class ProcessMonitor(Monitor):
         )
 
         quiet = self.silent_hosts()
-        silent = _unless(quiet, unreachable)
+        silent = quiet.unless(unreachable)
         self.emit(
             "Host silent",
             warning=silent > self.w("silent_host"),
@@ -80,7 +80,7 @@ class ProcessMonitor(Monitor):
             action="Check whether the host is up (ping, ssh); if it is, restart its agent or supervisord",
         )
 
-        missing = _unless(self.missing_roles(), quiet | unreachable)
+        missing = self.missing_roles().unless(quiet | unreachable)
         self.emit(
             "Role missing",
             warning=missing > self.w("missing_role_count"),
@@ -97,13 +97,3 @@ class ProcessMonitor(Monitor):
             description="DataNode host runs no NodeManager; its disks do no YARN work",
             action="Deploy and start a NodeManager there, or turn datanode_without_nodemanager off for the cluster",
         )
-
-
-def _unless(vector: Vector, other: Vector) -> Vector:
-    """The elements of ``vector`` on hosts ``other`` does not have (PromQL's ``unless``)."""
-
-    def keep() -> list[Element]:
-        drop = other.values()
-        return [e for e in vector if (e.cluster, e.host) not in drop]
-
-    return Vector(keep, f"({vector.label} unless {other.label})")

@@ -18,6 +18,7 @@ from ._model import (
     Config,
     EvaluationConfig,
     ExporterConfig,
+    HeartbeatConfig,
     InventoryConfig,
     LinksConfig,
     RouteTimings,
@@ -41,6 +42,7 @@ _TOP_KEYS = (
     "inventory",
     "alertmanager",
     "routing",
+    "heartbeat",
     "silences",
     "exporter",
     "links",
@@ -48,7 +50,7 @@ _TOP_KEYS = (
     "clusters_dir",
     *COMPONENT_SECTIONS,
 )
-_CLUSTER_KEYS = ("thresholds", "channels", "pending", "hosts", "routing")
+_CLUSTER_KEYS = ("thresholds", "channels", "pending", "hosts", "routing", "nodata_hold", "stale_after")
 _TIMINGS = ("group_wait", "group_interval", "repeat_interval")
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _THRESHOLD_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -124,6 +126,7 @@ def config_from(
         inventory=_inventory(top.section("inventory")),
         alertmanager=_alertmanager(top.section("alertmanager")),
         routing=_routing(top.section("routing")),
+        heartbeat=_heartbeat(top.section("heartbeat")),
         silences=_silences(top.section("silences")),
         exporter=_exporter(top.section("exporter")),
         links=_links(top.section("links"), templates),
@@ -229,14 +232,47 @@ def _monitor_dirs(top: Section, base: Path) -> tuple[list[Path], dict[str, str]]
 
 
 def _evaluation(section: Section) -> EvaluationConfig:
-    section.only(("interval", "window", "pending", "monitor_timeout", "parallel_monitors", "parallel_queries"))
+    section.only(
+        (
+            "interval",
+            "window",
+            "pending",
+            "monitor_timeout",
+            "parallel_monitors",
+            "parallel_queries",
+            "nodata_hold",
+            "stale_after",
+        )
+    )
+    window = section.duration("window", "10m")
     return EvaluationConfig(
         interval=section.duration("interval", "1m"),
-        window=section.duration("window", "10m"),
+        window=window,
         pending=section.duration("pending", "5m", positive=False),
         monitor_timeout=section.duration("monitor_timeout", "30s"),
         parallel_monitors=section.integer("parallel_monitors", 8),
         parallel_queries=section.integer("parallel_queries", 16),
+        nodata_hold=section.duration("nodata_hold", "15m", positive=False),
+        stale_after=_stale_after(section, window) if section.has("stale_after") else None,
+    )
+
+
+def _stale_after(section: Section, window: float) -> float:
+    """A feed is only judged once a whole window has passed without it: ``stale_after`` must exceed the window."""
+    seconds = section.duration("stale_after", 0)
+    if seconds <= window:
+        raise section.error(
+            "stale_after", f"must be longer than evaluation.window ({window:g}s), got {seconds:g}s; default 3 windows"
+        )
+    return seconds
+
+
+def _heartbeat(section: Section) -> HeartbeatConfig:
+    section.only(("group_interval", "repeat_interval"))
+    default = HeartbeatConfig()
+    return HeartbeatConfig(
+        group_interval=section.duration("group_interval", default.group_interval),
+        repeat_interval=section.duration("repeat_interval", default.repeat_interval),
     )
 
 
@@ -437,4 +473,6 @@ def _cluster_from(name: str, top: Section) -> ClusterConfig:
         pending=top.duration("pending", 0, positive=False) if top.has("pending") else None,
         hosts=_frozen(host_roles),
         routing=_timings(top.section("routing"), RouteTimings()),
+        nodata_hold=top.duration("nodata_hold", 0, positive=False) if top.has("nodata_hold") else None,
+        stale_after=top.duration("stale_after", 0) if top.has("stale_after") else None,
     )

@@ -48,6 +48,13 @@ class EvaluationConfig:
     monitor_timeout: float = 30.0
     parallel_monitors: int = 8
     parallel_queries: int = 16
+    nodata_hold: float = 900.0  # a firing problem whose element has no data stays firing this long
+    stale_after: float | None = None  # a feed with nothing newer is "Data stale"; None: 3 x window
+
+    @property
+    def stale(self) -> float:
+        """``stale_after``, or three windows when it is not set."""
+        return self.stale_after if self.stale_after is not None else 3 * self.window
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,14 @@ class RoutingConfig:
     credentials_file: str = "/etc/khp/receiver-token"
     channels: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen)
     timings: RouteTimings = RouteTimings(group_wait=30.0, group_interval=300.0, repeat_interval=14400.0)
+
+
+@dataclass(frozen=True)
+class HeartbeatConfig:
+    """The heartbeat alert's route in ``alertmanager.yml``: how often Alertmanager shows it to the receiver."""
+
+    group_interval: float = 30.0
+    repeat_interval: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +175,8 @@ class ClusterConfig:
     pending: float | None = None
     hosts: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen)
     routing: RouteTimings = RouteTimings()
+    nodata_hold: float | None = None
+    stale_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,7 @@ class Config:
     inventory: InventoryConfig = InventoryConfig()
     alertmanager: AlertmanagerConfig = AlertmanagerConfig()
     routing: RoutingConfig = RoutingConfig()
+    heartbeat: HeartbeatConfig = HeartbeatConfig()
     silences: SilencesConfig = SilencesConfig()
     exporter: ExporterConfig = ExporterConfig()
     links: LinksConfig = LinksConfig()
@@ -191,6 +209,20 @@ class Config:
         if own is not None and cluster in own:
             return own[cluster]
         return self.thresholds[key].level(level)
+
+    def nodata_hold(self, cluster: str | None) -> float:
+        """How long a firing problem of ``cluster`` is held without data: its file's, else the global value."""
+        own = self.clusters.get(cluster) if cluster is not None else None
+        if own is not None and own.nodata_hold is not None:
+            return own.nodata_hold
+        return self.evaluation.nodata_hold
+
+    def stale_after(self, cluster: str) -> float:
+        """How old the newest sample of ``cluster``'s feed may be before it is "Data stale"."""
+        own = self.clusters.get(cluster)
+        if own is not None and own.stale_after is not None:
+            return own.stale_after
+        return self.evaluation.stale
 
     @cached_property
     def _overrides(self) -> dict[tuple[str, str], dict[str, float | None]]:

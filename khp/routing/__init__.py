@@ -18,9 +18,18 @@ from __future__ import annotations
 from khp.configuration import Config
 
 from ._deploy import Checked, Deployed, RoutingRejected, check_config, deploy, reload_all, write_checked
-from ._names import DEFAULT, PREFIX, RECEIVER_LEVELS, ReceiverName, UnknownReceiver, parse_receiver_name, receiver_name
+from ._names import (
+    DEFAULT,
+    HEARTBEAT_RECEIVER,
+    PREFIX,
+    RECEIVER_LEVELS,
+    ReceiverName,
+    UnknownReceiver,
+    parse_receiver_name,
+    receiver_name,
+)
 from ._render import GROUP_BY, INHIBIT_EQUAL, alertmanager_duration, matcher, render_alertmanager_config
-from ._rooms import receiver_rooms, rooms_for_receiver, routed_clusters
+from ._rooms import critical_rooms, receiver_rooms, rooms_for_receiver, routed_clusters
 from ._yaml import HEADER, to_yaml
 
 
@@ -33,6 +42,7 @@ __all__ = [
     "DEFAULT",
     "GROUP_BY",
     "HEADER",
+    "HEARTBEAT_RECEIVER",
     "INHIBIT_EQUAL",
     "PREFIX",
     "RECEIVER_LEVELS",
@@ -43,6 +53,7 @@ __all__ = [
     "UnknownReceiver",
     "alertmanager_duration",
     "check_config",
+    "critical_rooms",
     "deploy",
     "matcher",
     "parse_receiver_name",

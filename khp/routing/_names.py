@@ -8,6 +8,7 @@ receiver reads the rooms for that name from the khp config. Names are::
     khp-critical             default critical rooms (routing.channels.critical)
     khp-<cluster>-<level>    a cluster's own rooms for that level (its file's channels:)
     khp-<cluster>-default    a cluster's rooms of both levels, for alerts with neither severity
+    khp-heartbeat            the evaluator's heartbeat alert: no room; the receiver only notes it
 
 The level is always the last ``-`` part, so cluster names may contain ``-``.
 """
@@ -21,6 +22,8 @@ from khp.configuration import LEVELS
 PREFIX = "khp-"
 DEFAULT = "default"
 RECEIVER_LEVELS = (DEFAULT, *LEVELS)
+HEARTBEAT = "heartbeat"
+HEARTBEAT_RECEIVER = f"{PREFIX}{HEARTBEAT}"
 
 
 class UnknownReceiver(ValueError):
@@ -35,7 +38,12 @@ class ReceiverName:
     cluster: str | None = None
 
     def __str__(self) -> str:
-        return receiver_name(self.level, self.cluster)
+        return HEARTBEAT_RECEIVER if self.heartbeat else receiver_name(self.level, self.cluster)
+
+    @property
+    def heartbeat(self) -> bool:
+        """The receiver of the evaluator's heartbeat, which stands for no room."""
+        return self.level == HEARTBEAT
 
 
 def receiver_name(level: str, cluster: str | None = None) -> str:
@@ -49,6 +57,8 @@ def receiver_name(level: str, cluster: str | None = None) -> str:
 
 def parse_receiver_name(name: str) -> ReceiverName:
     """The cluster and level a receiver name stands for; ``UnknownReceiver`` if it is not one of ours."""
+    if name == HEARTBEAT_RECEIVER:
+        return ReceiverName(level=HEARTBEAT)
     rest = name[len(PREFIX) :] if name.startswith(PREFIX) else ""
     cluster, _, level = rest.rpartition("-")
     if level not in RECEIVER_LEVELS:

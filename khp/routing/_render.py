@@ -6,7 +6,7 @@ from typing import Any
 
 from khp.configuration import LEVELS, ClusterConfig, Config, RouteTimings, RoutingConfig
 
-from ._names import DEFAULT, receiver_name
+from ._names import DEFAULT, HEARTBEAT_RECEIVER, receiver_name
 from ._rooms import level_receiver, receiver_rooms, routed_clusters
 
 GROUP_BY = ("alertname", "cluster")
@@ -17,11 +17,14 @@ _TIMINGS = ("group_wait", "group_interval", "repeat_interval")
 def render_alertmanager_config(config: Config) -> dict[str, Any]:
     """The ``alertmanager.yml`` for ``config``: the same config always gives the same document.
 
-    Clusters with their own rooms or timings get a route each (by name, before the defaults,
-    ``continue: false``) with a sub-route per severity; every other alert takes the severity
-    routes to the default rooms. Critical inhibits warning on equal alertname, cluster and host.
+    The evaluator's heartbeat goes first to the receiver ``khp-heartbeat``, repeated every
+    ``heartbeat.repeat_interval`` so the receiver hears it while the evaluator runs. Clusters with
+    their own rooms or timings get a route each (by name, before the defaults, ``continue:
+    false``) with a sub-route per severity; every other alert takes the severity routes to the
+    default rooms. Critical inhibits warning on equal alertname, cluster and host.
     """
-    routes = [_cluster_route(cluster) for cluster in routed_clusters(config)]
+    routes = [_heartbeat_route(config)]
+    routes += [_cluster_route(cluster) for cluster in routed_clusters(config)]
     routes += _severity_routes(None)
     return {
         "route": {
@@ -38,6 +41,19 @@ def render_alertmanager_config(config: Config) -> dict[str, Any]:
             }
         ],
         "receivers": [_receiver(name, config.routing) for name in receiver_rooms(config)],
+    }
+
+
+def _heartbeat_route(config: Config) -> dict[str, Any]:
+    """The heartbeat (labels ``alertname="Heartbeat"``, ``severity="none"``: no problem has them) to its receiver."""
+    return {
+        "matchers": [matcher("alertname", "Heartbeat"), matcher("severity", "none")],
+        "receiver": HEARTBEAT_RECEIVER,
+        "group_by": ["alertname"],
+        "group_wait": "0s",
+        "group_interval": alertmanager_duration(config.heartbeat.group_interval),
+        "repeat_interval": alertmanager_duration(config.heartbeat.repeat_interval),
+        "continue": False,
     }
 
 
@@ -82,7 +98,8 @@ def _cluster_route(cluster: ClusterConfig) -> dict[str, Any]:
 
 def _receiver(name: str, routing: RoutingConfig) -> dict[str, Any]:
     """A webhook to the khp receiver; the credentials stay in a file Alertmanager reads at send time."""
-    webhook: dict[str, Any] = {"url": routing.receiver_url, "send_resolved": True}
+    # the heartbeat's end says nothing the receiver does not already know from its silence
+    webhook: dict[str, Any] = {"url": routing.receiver_url, "send_resolved": name != HEARTBEAT_RECEIVER}
     if routing.credentials_file:
         webhook["http_config"] = {"authorization": {"type": "Bearer", "credentials_file": routing.credentials_file}}
     return {"name": name, "webhook_configs": [webhook]}

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from khp.configuration import LEVELS, ClusterConfig, Config
 
-from ._names import DEFAULT, parse_receiver_name, receiver_name
+from ._names import DEFAULT, HEARTBEAT_RECEIVER, parse_receiver_name, receiver_name
 
 
 def routed_clusters(config: Config) -> list[ClusterConfig]:
@@ -29,13 +29,23 @@ def level_receiver(cluster: ClusterConfig | None, level: str) -> str:
 
 def receiver_rooms(config: Config) -> dict[str, tuple[str, ...]]:
     """Every receiver of the rendered config, in its order, with the rooms it stands for."""
-    rooms = {receiver_name(level): _default_rooms(config, level) for level in (DEFAULT, *LEVELS)}
+    rooms: dict[str, tuple[str, ...]] = {HEARTBEAT_RECEIVER: ()}
+    rooms.update({receiver_name(level): _default_rooms(config, level) for level in (DEFAULT, *LEVELS)})
     for cluster in routed_clusters(config):
         for level in (DEFAULT, *LEVELS):
             name = level_receiver(cluster, level)
             if name not in rooms:
                 rooms[name] = _cluster_rooms(config, cluster, level)
     return rooms
+
+
+def critical_rooms(config: Config) -> tuple[str, ...]:
+    """Every room that receives critical alerts (the default ones and each cluster's): where
+    the receiver says that monitoring itself is blind, and when it sees again."""
+    found = [*config.routing.channels.get("critical", ())]
+    for name in sorted(config.clusters):
+        found += config.clusters[name].channels.get("critical", ())
+    return _unique(found)
 
 
 def rooms_for_receiver(config: Config, name: str) -> tuple[str, ...]:
@@ -46,6 +56,8 @@ def rooms_for_receiver(config: Config, name: str) -> tuple[str, ...]:
     Raises ``UnknownReceiver`` for a name that is not ``khp-[<cluster>-]<level>``.
     """
     parsed = parse_receiver_name(name)
+    if parsed.heartbeat:
+        return ()
     cluster = config.clusters.get(parsed.cluster) if parsed.cluster else None
     if cluster is None:
         return _default_rooms(config, parsed.level)

@@ -13,6 +13,7 @@ HEADER = """\
 #   khp alertmanager-config --output configs/alertmanager.yml --check
 # Every receiver posts to the khp receiver, which picks the rooms by the receiver's name
 # (khp-<level>, khp-<cluster>-<level>) from the khp config; the "rooms:" notes are for people.
+# khp-heartbeat takes the evaluator's heartbeat: the receiver says "monitoring is blind" when it stops.
 """
 
 
@@ -33,7 +34,10 @@ def _noted_receiver(receiver: Mapping[str, Any], rooms: Mapping[str, tuple[str, 
     name = str(receiver.get("name", ""))
     if name not in rooms:
         return text
-    note = ", ".join(rooms[name]) if rooms[name] else "none configured (alerts routed here reach no room)"
+    if name == "khp-heartbeat":
+        note = "none: the receiver notes the heartbeat, and speaks to the critical rooms when it stops"
+    else:
+        note = ", ".join(rooms[name]) if rooms[name] else "none configured (alerts routed here reach no room)"
     return f"# rooms: {note}\n{text}"
 
 

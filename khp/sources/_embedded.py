@@ -24,14 +24,14 @@ class EmbeddedMetrics:
     def query(self, query: MetricQuery) -> list[Sample]:
         try:
             if query.aggregate is None:
-                rows = self.store.latest_values(
+                rows = self.store.latest_points(
                     query.service, query.role, query.name, query.start, query.end, query.clusters
                 )
                 return list(map(Sample._make, rows))
-            aggregated = self.store.aggregate_values(
+            aggregated = self.store.aggregate_points(
                 query.aggregate, query.service, query.role, query.name, query.start, query.end, query.clusters
             )
-            return [Sample(cluster, None, value) for cluster, value in aggregated]
+            return [Sample(cluster, None, value, ts) for cluster, value, ts in aggregated]
         except sqlite3.Error as exc:
             raise SourceError("embedded store", f"{query.path}: {exc}") from exc
 
@@ -52,6 +52,13 @@ class EmbeddedLogs:
         except sqlite3.Error as exc:
             raise SourceError("embedded store", f"logs of {query.service}/{query.role}: {exc}") from exc
         return [Sample(cluster, host, float(count)) for cluster, host, count in rows]
+
+    def newest(self, query: LogQuery) -> list[tuple[str, float]]:
+        """(cluster, time of the newest line of the query's role in its period), whatever the message."""
+        try:
+            return self.store.newest_logs(query.service, query.role, query.start, query.end, query.clusters)
+        except sqlite3.Error as exc:
+            raise SourceError("embedded store", f"logs of {query.service}/{query.role}: {exc}") from exc
 
     def raw(self, body: Mapping[str, Any], index: str | None = None) -> Sequence[Sample]:
         raise SourceError(

@@ -54,11 +54,15 @@ class Sample(NamedTuple):
     A named tuple rather than a dataclass: a fleet's answer has hundreds of thousands of them, and
     a tuple of strings and numbers is built several times faster and is not tracked by the
     garbage collector.
+
+    ``time`` is when the newest data behind the value was taken, where the source can tell (it tells
+    the evaluator how fresh each feed is).
     """
 
     cluster: str
     host: str | None
     value: float
+    time: float | None = None
 
 
 class MetricSource(Protocol):

@@ -9,6 +9,7 @@ It is the default data source, so the product runs on a laptop with no servers::
 
 from ._cycles import CycleLog
 from ._errors import IngestError, StoreError
+from ._feeds import FeedLog
 from ._ingest import KINDS, iter_records, parse_lines
 from ._store import AGGREGATES, Store
 from ._wildcard import matches, words
@@ -17,6 +18,7 @@ __all__ = [
     "AGGREGATES",
     "KINDS",
     "CycleLog",
+    "FeedLog",
     "IngestError",
     "Store",
     "StoreError",

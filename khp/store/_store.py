@@ -8,6 +8,7 @@ import re
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TypeVar
@@ -69,7 +70,7 @@ class Store:
         if conn is None:
             try:
                 conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
+                _wal(conn)
                 conn.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
                 raise StoreError(store_problem(self.path, "open", exc)) from None
@@ -279,6 +280,12 @@ class Store:
         self, service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None = None
     ) -> list[tuple[str, str, float]]:
         """(cluster, host, value) of each host's latest point in ``(start, end]``."""
+        return [row[:3] for row in self.latest_points(service, role, name, start, end, clusters)]
+
+    def latest_points(
+        self, service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None = None
+    ) -> list[tuple[str, str, float, float]]:
+        """(cluster, host, value, time) of each host's latest point in ``(start, end]``."""
         sql, params = _latest_sql(service, role, name, start, end, clusters)
         rows = self._connection().execute(f"{sql} ORDER BY cluster, host", params).fetchall()
         return [row for row in rows if row[2] is not None]
@@ -294,16 +301,39 @@ class Store:
         clusters: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """(cluster, value): ``aggregate`` over the hosts' latest values in ``(start, end]``."""
+        return [row[:2] for row in self.aggregate_points(aggregate, service, role, name, start, end, clusters)]
+
+    def aggregate_points(
+        self,
+        aggregate: str,
+        service: str,
+        role: str,
+        name: str,
+        start: float,
+        end: float,
+        clusters: Sequence[str] | None = None,
+    ) -> list[tuple[str, float, float]]:
+        """(cluster, value, newest time): ``aggregate`` over the hosts' latest values in ``(start, end]``."""
         function = AGGREGATES[aggregate]
         inner, params = _latest_sql(service, role, name, start, end, clusters)
         # One pass over the metric's range of ``latest``, in cluster order. A cluster whose hosts have
-        # no point in the window aggregates NULLs only (NULL, or a COUNT of 0) and is left out, here
-        # rather than in a HAVING clause, which would evaluate each value a second time.
-        sql = f"SELECT cluster, {function}(value) FROM ({inner}) GROUP BY cluster ORDER BY cluster"
+        # no point in the window is left out, here rather than in a HAVING clause, which would
+        # evaluate each value a second time.
+        sql = f"SELECT cluster, {function}(value), MAX(ts) FROM ({inner}) GROUP BY cluster ORDER BY cluster"
         rows = self._connection().execute(sql, params).fetchall()
         if function == "COUNT":
             return [row for row in rows if row[1] > 0]
         return [row for row in rows if row[1] is not None]
+
+    def newest_logs(
+        self, service: str, role: str, start: float, end: float, clusters: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(cluster, time of its newest log line of the role in ``(start, end]``)."""
+        sql = (
+            "SELECT cluster, MAX(ts) FROM logs WHERE service = ? AND role = ? AND ts > ? AND ts <= ?"
+            f"{_in_clusters(clusters)} GROUP BY cluster ORDER BY cluster"
+        )
+        return self._connection().execute(sql, [service, role, start, end, *(clusters or ())]).fetchall()
 
     def log_counts(
         self,
@@ -396,6 +426,20 @@ def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
         yield batch
 
 
+def _wal(conn: sqlite3.Connection, wait: float = 30.0) -> None:
+    """WAL mode. Switching a new file to it needs the file alone, and SQLite answers "locked" at once,
+    without its busy handler, to another process opening the file meanwhile: wait for it then."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
+
+
 def _states(rows: Sequence[Sequence]) -> list[ProcessState]:
     return [
         ProcessState(
@@ -426,20 +470,24 @@ def _in_clusters(clusters: Sequence[str] | None) -> str:
 def _latest_sql(
     service: str, role: str, name: str, start: float, end: float, clusters: Sequence[str] | None
 ) -> tuple[str, list]:
-    """(cluster, host, value) of each series of the metric with a point in ``(start, end]``; value may be NULL.
+    """(cluster, host, value, time) of each series of the metric with its newest point in ``(start, end]``.
 
     ``latest`` holds each series' newest point: one newer than ``start`` and no newer than ``end``
     is the answer; one older than ``start`` means no point in the window; only one newer than
-    ``end`` (a query in the past, or data from the future) needs the seek into ``points``, which
-    answers NULL where the window holds no point.
+    ``end`` (a query in the past, or data from the future) needs the seek into ``points``.
     """
+    where = _in_clusters(clusters)
     sql = (
-        "SELECT cluster, host, CASE WHEN ts <= ? THEN value ELSE"
-        " (SELECT p.value FROM points p WHERE p.series = l.series AND p.ts > ? AND p.ts <= ?"
-        " ORDER BY p.ts DESC LIMIT 1) END AS value"
-        f" FROM latest l WHERE service = ? AND role = ? AND name = ? AND ts > ?{_in_clusters(clusters)}"
+        "SELECT cluster, host, value, ts FROM latest"
+        f" WHERE service = ? AND role = ? AND name = ? AND ts > ? AND ts <= ?{where}"
+        " UNION ALL"
+        " SELECT l.cluster AS cluster, l.host AS host, p.value AS value, p.ts AS ts FROM latest l"
+        " JOIN points p ON p.series = l.series AND p.ts = (SELECT MAX(q.ts) FROM points q"
+        "  WHERE q.series = l.series AND q.ts > ? AND q.ts <= ?)"
+        f" WHERE l.service = ? AND l.role = ? AND l.name = ? AND l.ts > ?{where.replace('cluster', 'l.cluster')}"
     )
-    return sql, [end, start, end, service, role, name, start, *(clusters or ())]
+    scope = list(clusters or ())
+    return sql, [service, role, name, start, end, *scope, start, end, service, role, name, end, *scope]
 
 
 def _match_or_false(pattern: str, message: str) -> bool:

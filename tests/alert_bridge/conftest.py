@@ -132,7 +132,16 @@ class AlertSink:
 
     @property
     def alerts(self) -> list[dict[str, Any]]:
-        """Every alert accepted so far, in order."""
+        """Every alert accepted so far, in order, but for the heartbeat."""
+        return [alert for alert in self.everything if alert["labels"]["alertname"] != "Heartbeat"]
+
+    @property
+    def heartbeats(self) -> list[dict[str, Any]]:
+        """The heartbeat alerts accepted so far."""
+        return [alert for alert in self.everything if alert["labels"]["alertname"] == "Heartbeat"]
+
+    @property
+    def everything(self) -> list[dict[str, Any]]:
         with self._lock:
             return [alert for post in self.posts for alert in post]
 

@@ -40,7 +40,8 @@ def test_alerts_go_in_batches_to_every_alertmanager(tmp_path: Path) -> None:
             report = bridge.process(cycle(T0, problems))
             assert report.delivered == {one.url: 2500, two.url: 2500}
         for sink in (one, two):
-            assert [len(post) for post in sink.posts] == [1000, 1000, 500]
+            assert [len(post) for post in sink.posts] == [1000, 1000, 500, 1]  # the heartbeat goes last
+            assert sink.posts[-1][0]["labels"] == {"alertname": "Heartbeat", "monitor": "khp", "severity": "none"}
             assert sorted(a["labels"]["host"] for a in sink.alerts) == [p.host for p in problems]
 
 

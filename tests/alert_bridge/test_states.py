@@ -63,7 +63,7 @@ def test_unreadable_rows_are_skipped(tmp_path: Path) -> None:
     store = StateStore(path)
     store.save([AlertState(problem(), PENDING, since=T0)], [])
     with sqlite3.connect(path) as conn:
-        insert = "INSERT INTO alert_states VALUES (?, ?, 0, NULL, NULL, NULL, NULL, NULL, NULL, '[]', ?)"
+        insert = "INSERT INTO alert_states VALUES (?, ?, 0, NULL, NULL, NULL, NULL, NULL, NULL, '[]', ?, NULL, '')"
         conn.execute(insert, ("x", "exploded", "{}"))
         conn.execute(insert, ("y", "pending", '{"check": "only a check"}'))
     assert list(store.load()) == [problem().key]

@@ -17,6 +17,7 @@ from khp.configuration import (
     ConfigError,
     EvaluationConfig,
     ExporterConfig,
+    HeartbeatConfig,
     InventoryConfig,
     LinksConfig,
     RouteTimings,
@@ -614,3 +615,47 @@ def test_config_from_reads_khp_yml_content_and_inline_cluster_files(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         config_from({"evaluation": {"window": "forever"}}, tmp_path / "rules.yml", key="config")
     assert caught.value.key == "config.evaluation.window"
+
+
+# -- no data, stale feeds and the heartbeat -------------------------------------------------------
+
+
+def test_no_data_and_stale_feeds_have_defaults(tmp_path: Path) -> None:
+    config = load(tmp_path, "evaluation: {window: 5m}\n", {"alpha.yml": ""})
+    assert config.evaluation.nodata_hold == 900  # 15 minutes
+    assert config.evaluation.stale_after is None and config.evaluation.stale == 900  # three windows
+    assert (config.nodata_hold("alpha"), config.stale_after("alpha")) == (900, 900)
+    assert config.nodata_hold(None) == 900  # a problem of no cluster (a failed monitor)
+    assert config.heartbeat == HeartbeatConfig(group_interval=30, repeat_interval=60)
+
+
+def test_no_data_and_stale_feeds_are_set_globally_and_per_cluster(tmp_path: Path) -> None:
+    config = load(
+        tmp_path,
+        "evaluation: {nodata_hold: 30m, stale_after: 1h}\nheartbeat: {group_interval: 10s, repeat_interval: 2m}\n",
+        {"alpha.yml": "nodata_hold: 5m\nstale_after: 20m\n", "beta.yml": "nodata_hold: 0s\n"},
+    )
+    assert (config.evaluation.nodata_hold, config.evaluation.stale) == (1800, 3600)
+    assert (config.nodata_hold("alpha"), config.stale_after("alpha")) == (300, 1200)
+    assert (config.nodata_hold("beta"), config.stale_after("beta")) == (0, 3600)
+    assert (config.nodata_hold("gamma"), config.stale_after("gamma")) == (1800, 3600)
+    assert config.heartbeat == HeartbeatConfig(group_interval=10, repeat_interval=120)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        ("evaluation: {stale_after: 5m}\n", "evaluation.stale_after", "must be longer than evaluation.window (600s)"),
+        ("evaluation: {nodata_hold: soon}\n", "evaluation.nodata_hold", "is not a duration"),
+        ("heartbeat: {repeat_interval: 0s}\n", "heartbeat.repeat_interval", "must be longer than 0 seconds"),
+        ("heartbeat: {every: 1m}\n", "heartbeat.every", "allowed keys here: group_interval, repeat_interval"),
+    ],
+)
+def test_bad_no_data_and_heartbeat_settings_name_the_key(tmp_path: Path, text: str, key: str, fragment: str) -> None:
+    error = failure(tmp_path, text)
+    assert error.key == key and fragment in str(error)
+
+
+def test_a_bad_cluster_hold_names_the_cluster_file(tmp_path: Path) -> None:
+    error = failure(tmp_path, "", {"alpha.yml": "stale_after: never\n"})
+    assert error.file.endswith("alpha.yml") and error.key == "stale_after"

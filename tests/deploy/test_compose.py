@@ -23,7 +23,8 @@ from . import compose
 from .grafana import ROOT
 
 DEPLOY = ROOT / "deploy"
-SERVICES = {"evaluator", "receiver", "alertmanager-1", "alertmanager-2", "prometheus", "grafana", "elasticsearch"}
+EVALUATORS = ("evaluator", "evaluator-2")
+SERVICES = {*EVALUATORS, "receiver", "alertmanager-1", "alertmanager-2", "prometheus", "grafana", "elasticsearch"}
 ALERTMANAGERS = ("alertmanager-1", "alertmanager-2")
 PUBLISHED = {"receiver", "alertmanager-1", "prometheus", "grafana"}  # what a person or KakaoWork must reach
 SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|(^|_)KEY($|_)", re.IGNORECASE)
@@ -55,7 +56,7 @@ def test_the_stack_has_its_services_on_the_pinned_images(services: dict[str, Any
     assert services["prometheus"]["image"] == "prom/prometheus:v2.42.0"
     assert services["grafana"]["image"].startswith("grafana/grafana:")
     assert services["elasticsearch"]["image"].startswith("docker.elastic.co/elasticsearch/elasticsearch:8.")
-    for name in ("evaluator", "receiver"):
+    for name in (*EVALUATORS, "receiver"):
         assert services[name]["build"] == "."
         assert services[name]["image"] == services["evaluator"]["image"]
 
@@ -124,7 +125,7 @@ def test_the_env_example_lists_every_variable_the_file_uses_and_no_value(spec: d
 
 
 def test_the_khp_services_run_deploy_khp_yml_with_state_on_volumes(services: dict[str, Any], config: Config) -> None:
-    for name in ("evaluator", "receiver"):
+    for name in (*EVALUATORS, "receiver"):
         service = services[name]
         environment = compose.environment(service)
         mounted = PurePosixPath(environment["KHP_CONFIG"])
@@ -144,18 +145,27 @@ def test_the_khp_services_run_deploy_khp_yml_with_state_on_volumes(services: dic
             state.append(settings.outbox)
             token_file = settings.channels["kakaotalk"]["token_file"]
             assert compose.volume_for(service, token_file) == "receiver-var"
+        volume = "receiver-var" if name == "receiver" else "evaluator-var"  # the pair shares one
         for path in state:
-            assert compose.volume_for(service, inside(path)) == f"{name}-var", f"{name}: {path} is not on a volume"
+            assert compose.volume_for(service, inside(path)) == volume, f"{name}: {path} is not on a volume"
         assert environment["ELASTIC_PASSWORD"].startswith("${ELASTIC_PASSWORD")
-    assert compose.command(services["evaluator"]) == ["run"]
+    assert compose.command(services["evaluator"]) == compose.command(services["evaluator-2"]) == ["run"]
 
 
 def test_the_evaluator_exporter_is_what_prometheus_scrapes(services: dict[str, Any], config: Config, scrape) -> None:
     host, port = compose.host_port(config.exporter.listen)
     assert host == "0.0.0.0", "other containers must reach the exporter"
     (job,) = (job for job in scrape["scrape_configs"] if job["job_name"] == "khp-evaluator")
-    assert [t for c in job["static_configs"] for t in c["targets"]] == [f"evaluator:{port}"]
-    assert f"127.0.0.1:{port}/metrics" in " ".join(services["evaluator"]["healthcheck"]["test"])
+    assert [t for c in job["static_configs"] for t in c["targets"]] == [f"{name}:{port}" for name in EVALUATORS]
+    for name in EVALUATORS:
+        assert f"127.0.0.1:{port}/metrics" in " ".join(services[name]["healthcheck"]["test"])
+
+
+def test_the_evaluators_are_one_ha_pair_of_one_configuration(services: dict[str, Any]) -> None:
+    first, second = (services[name] for name in EVALUATORS)
+    for key in ("command", "environment", "volumes", "depends_on", "healthcheck", "image"):
+        assert first[key] == second[key], f"the evaluators differ in {key}"
+    assert "ports" not in first and "ports" not in second
 
 
 def test_the_receiver_listens_where_alertmanager_posts(services: dict[str, Any], config: Config) -> None:

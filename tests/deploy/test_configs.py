@@ -73,12 +73,16 @@ SEND_TO = "http://alertmanager-2:9093"
 
 
 def _alert(alertname: str, at: str, severity: str = "", description: str = "", value: str = "", **labels: str) -> dict:
-    """A promtool ``alert_rule_test``: no alert at ``at`` when ``severity`` is empty, else one."""
+    """A promtool ``alert_rule_test``: no alert at ``at`` when ``severity`` is empty, else one.
+
+    ``instance=""`` leaves the instance label out (an alert about every replica).
+    """
     expected = []
     if severity:
+        own = {name: value for name, value in {**WATCHDOG, **labels}.items() if value}
         expected = [
             {
-                "exp_labels": {"severity": severity, **WATCHDOG, **labels},
+                "exp_labels": {"severity": severity, **own},
                 "exp_annotations": {"description": description, "value": value},
             }
         ]
@@ -94,6 +98,7 @@ def test_the_watchdog_alerts_fire_when_the_evaluator_stops(tmp_path: Path) -> No
                 "interval": "1m",
                 "input_series": [
                     {"series": 'up{job="khp-evaluator", instance="evaluator:9464"}', "values": "1 1 0x10"},
+                    {"series": 'up{job="khp-evaluator", instance="evaluator-2:9464"}', "values": "1x3 0x10"},
                     {
                         "series": 'khp_cycle_last_timestamp_seconds{job="khp-evaluator", instance="evaluator:9464"}',
                         "values": "0x20",
@@ -105,14 +110,14 @@ def test_the_watchdog_alerts_fire_when_the_evaluator_stops(tmp_path: Path) -> No
                     },
                 ],
                 "alert_rule_test": [
-                    _alert("KhpEvaluatorDown", "4m"),
+                    _alert("KhpEvaluatorDown", "8m"),  # one replica down from 2m: the other still works
                     _alert(
                         "KhpEvaluatorDown",
-                        "8m",
+                        "10m",  # both down from 4m, for 5m
                         "critical",
-                        "Prometheus cannot scrape the khp evaluator at evaluator:9464:"
-                        " no problem is being checked or alerted.",
+                        "Prometheus cannot scrape any khp evaluator: no problem is being checked or alerted.",
                         "0",
+                        instance="",
                     ),
                     _alert("KhpCyclesStalled", "4m"),
                     _alert(

@@ -67,14 +67,28 @@ def test_processes_of_a_role_and_in_some_states(fleet: Probe) -> None:
     assert fleet.processes(role="kafka/broker") == []
 
 
+REPORTING = [("alpha", h) for h in ("a-dn1", "a-dn2", "a-dn3", "a-zk1", "a-zk2", "a-zk3")] + [
+    ("beta", "b-zk1"),
+    ("beta", "b-zk2"),
+]
+
+
 def test_process_count_is_per_host_with_the_processes_as_detail(fleet: Probe) -> None:
-    assert fleet.process_count("FATAL").to_list() == [
+    fatal = fleet.process_count("FATAL")
+    assert [e for e in fatal.to_list() if e["value"]] == [
         {"cluster": "alpha", "host": "a-zk2", "value": 1.0, "detail": "zookeeper-server: Exited too quickly"}
     ]
-    assert fleet.process_count(["STOPPED", "BACKOFF"]).values() == {("beta", "b-zk1"): 1.0, ("beta", "b-zk2"): 1.0}
+    assert fleet.process_count(["STOPPED", "BACKOFF"]).values() == {
+        **dict.fromkeys(REPORTING, 0.0),
+        ("beta", "b-zk1"): 1.0,
+        ("beta", "b-zk2"): 1.0,
+    }
     assert fleet.process_count("RUNNING", role="zookeeper/server").values() == {
         ("alpha", "a-zk1"): 1.0,
+        ("alpha", "a-zk2"): 0.0,
         ("alpha", "a-zk3"): 1.0,
+        ("beta", "b-zk1"): 0.0,
+        ("beta", "b-zk2"): 0.0,
     }
     running = fleet.process_count("RUNNING").to_list()
     assert running[0] == {
@@ -83,7 +97,15 @@ def test_process_count_is_per_host_with_the_processes_as_detail(fleet: Probe) ->
         "value": 2.0,
         "detail": "hdfs-datanode, yarn-nodemanager",
     }
-    assert fleet.process_count("EXITED").to_list() == []
+    assert fleet.process_count("EXITED").values() == dict.fromkeys(REPORTING, 0.0)
+
+
+def test_a_host_that_reported_nothing_in_the_window_has_no_process_count(fleet: Probe) -> None:
+    fatal = fleet.process_count("FATAL") > 0
+    assert fatal.outcome("alpha", "a-zk2") is True  # a problem
+    assert fatal.outcome("alpha", "a-zk1") is False  # reported, none FATAL: ok
+    assert fatal.outcome("alpha", "a-zk4") is None  # silent in the window: no data
+    assert fatal.outcome("beta", "b-dn1") is None  # in the cluster file, never reported
 
 
 def test_hosts_and_host_count_come_from_the_inventory(fleet: Probe) -> None:

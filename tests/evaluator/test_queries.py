@@ -191,7 +191,7 @@ def test_a_cycle_at_a_past_time_sees_the_data_of_that_time_only(store: Store) ->
         between = evaluator.cycle(at=AT - 3600)
         now = evaluator.cycle(at=AT)
     assert [p.value for p in past.problems] == [1.0]
-    assert between.problems == []
+    assert [p.check for p in between.problems] == ["Data stale"]  # an hour without metrics from alpha
     assert [p.value for p in now.problems] == [2.0]
     assert (past.record.at, now.record.at) == (AT - 7200, AT)
 

@@ -67,8 +67,12 @@ def webhook_config(
     group_interval: str = "2s",
     repeat_interval: str = "1h",
     inhibit_warning_by_critical: bool = True,
+    heartbeat: bool = False,
 ) -> str:
-    """An ``alertmanager.yml`` sending every group to the webhook at ``url``, with short timings."""
+    """An ``alertmanager.yml`` sending every group to the webhook at ``url``, with short timings.
+
+    khp's heartbeat alert goes nowhere unless ``heartbeat`` (then to the webhook too, like any alert).
+    """
     config: dict[str, Any] = {
         "route": {
             "receiver": "hook",
@@ -79,6 +83,9 @@ def webhook_config(
         },
         "receivers": [{"name": "hook", "webhook_configs": [{"url": url, "send_resolved": True}]}],
     }
+    if not heartbeat:
+        config["route"]["routes"] = [{"matchers": ['alertname="Heartbeat"', 'severity="none"'], "receiver": "nowhere"}]
+        config["receivers"].append({"name": "nowhere"})
     if inhibit_warning_by_critical:
         config["inhibit_rules"] = [
             {
@@ -207,13 +214,16 @@ class AlertmanagerServer:
         if status != 200:
             raise AlertmanagerError(f"POST /api/v2/alerts -> {status}: {answer}")
 
-    def alerts(self, **filters: str) -> list[dict[str, Any]]:
-        """``GET /api/v2/alerts``; ``filters`` like ``cluster="c1"`` become ``filter=`` matchers."""
+    def alerts(self, *, heartbeat: bool = False, **filters: str) -> list[dict[str, Any]]:
+        """``GET /api/v2/alerts``; ``filters`` like ``cluster="c1"`` become ``filter=`` matchers.
+
+        khp's heartbeat alert is left out unless ``heartbeat``.
+        """
         query = urllib.parse.urlencode([("filter", f'{k}="{v}"') for k, v in filters.items()])
         status, answer = self.request("GET", "/api/v2/alerts" + (f"?{query}" if query else ""))
         if status != 200:
             raise AlertmanagerError(f"GET /api/v2/alerts -> {status}: {answer}")
-        return list(answer)
+        return [a for a in answer if heartbeat or a["labels"].get("alertname") != "Heartbeat"]
 
     def silences(self) -> list[dict[str, Any]]:
         status, answer = self.request("GET", "/api/v2/silences")

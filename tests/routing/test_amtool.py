@@ -34,7 +34,7 @@ def test_check_config_accepts_it(rendered: Path) -> None:
     done = amtool("check-config", str(rendered))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCESS" in done.stdout
-    assert " - 8 receivers" in done.stdout
+    assert " - 9 receivers" in done.stdout  # with khp-heartbeat
 
 
 def test_check_config_accepts_a_config_with_no_rooms_and_no_clusters(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import pytest
 from khp.routing import (
     ReceiverName,
     UnknownReceiver,
+    critical_rooms,
     parse_receiver_name,
     receiver_name,
     receiver_rooms,
@@ -56,6 +57,7 @@ def test_names_not_ours_are_refused_with_the_scheme(name: str) -> None:
 
 def test_rooms_of_every_rendered_receiver() -> None:
     assert receiver_rooms(fleet_config()) == {
+        "khp-heartbeat": (),  # the receiver notes the heartbeat; no room gets it
         "khp-default": ("kakaowork:100", "kakaowork:200", "kakaotalk:oncall"),
         "khp-warning": DEFAULT_ROOMS["warning"],
         "khp-critical": DEFAULT_ROOMS["critical"],
@@ -80,3 +82,14 @@ def test_an_older_alertmanager_yml_still_reaches_the_default_rooms() -> None:
     assert rooms_for_receiver(config, "khp-half-x-warning") == DEFAULT_ROOMS["warning"]  # its warning rooms removed
     with pytest.raises(UnknownReceiver):
         rooms_for_receiver(config, "team-db-pager")
+
+
+def test_the_heartbeat_receiver_has_no_room() -> None:
+    parsed = parse_receiver_name("khp-heartbeat")
+    assert parsed.heartbeat and str(parsed) == "khp-heartbeat"
+    assert rooms_for_receiver(fleet_config(), "khp-heartbeat") == ()
+    assert not parse_receiver_name("khp-alpha-critical").heartbeat
+
+
+def test_critical_rooms_are_the_default_and_every_clusters_own() -> None:
+    assert critical_rooms(fleet_config()) == ("kakaowork:200", "kakaotalk:oncall", "kakaowork:2", "kakaotalk:own")

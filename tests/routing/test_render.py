@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
-from khp.configuration import Config, RouteTimings, RoutingConfig
+from khp.configuration import Config, HeartbeatConfig, RouteTimings, RoutingConfig
 from khp.routing import alertmanager_duration, matcher, render_alertmanager_config, render_alertmanager_yaml
 
 from .fleet import fleet_config
@@ -21,6 +22,17 @@ def severity_routes(warning: str, critical: str) -> list[dict[str, Any]]:
     ]
 
 
+HEARTBEAT_ROUTE = {
+    "matchers": ['alertname="Heartbeat"', 'severity="none"'],
+    "receiver": "khp-heartbeat",
+    "group_by": ["alertname"],
+    "group_wait": "0s",
+    "group_interval": "30s",
+    "repeat_interval": "1m",
+    "continue": False,
+}
+
+
 def test_route_tree() -> None:
     route = render_alertmanager_config(fleet_config())["route"]
     assert route == {
@@ -30,6 +42,7 @@ def test_route_tree() -> None:
         "group_interval": "5m",
         "repeat_interval": "4h",
         "routes": [
+            HEARTBEAT_ROUTE,
             {
                 "matchers": ['cluster="half-x"'],
                 "receiver": "khp-half-x-default",
@@ -73,6 +86,11 @@ def test_critical_inhibits_warning_on_equal_alertname_cluster_host() -> None:
 
 def test_receivers_are_webhooks_to_the_khp_receiver_with_a_credentials_file() -> None:
     receivers = render_alertmanager_config(fleet_config())["receivers"]
+    heartbeat, *receivers = receivers
+    assert heartbeat == {
+        "name": "khp-heartbeat",
+        "webhook_configs": [{"url": "http://127.0.0.1:8080/alertmanager", "send_resolved": False, "http_config": AUTH}],
+    }
     assert [r["name"] for r in receivers] == [
         "khp-default",
         "khp-warning",
@@ -130,3 +148,9 @@ def test_durations_as_alertmanager_writes_them(seconds: float, text: str) -> Non
 def test_matcher_values_are_escaped() -> None:
     assert matcher("cluster", "alpha") == 'cluster="alpha"'
     assert matcher("cluster", 'a"b\\c') == 'cluster="a\\"b\\\\c"'
+
+
+def test_the_heartbeat_route_takes_its_timings_from_the_heartbeat_section() -> None:
+    config = dataclasses.replace(fleet_config(), heartbeat=HeartbeatConfig(group_interval=15.0, repeat_interval=45.0))
+    first = render_alertmanager_config(config)["route"]["routes"][0]
+    assert (first["receiver"], first["group_interval"], first["repeat_interval"]) == ("khp-heartbeat", "15s", "45s")

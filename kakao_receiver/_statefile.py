@@ -1,0 +1,118 @@
+"""The receiver's own state beside the outbox, in the same SQLite file: what each room was told
+(``_ledger``), resolutions held back (``_holding``), the evaluator's heartbeat (``_watch``).
+
+Every gunicorn worker process opens it; one connection per thread (and per process after a
+fork); writes are short transactions retried while another process holds the file's lock.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from ._outbox import OutboxError
+
+T = TypeVar("T")
+BUSY_TIMEOUT = 30.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS alert_ledger (
+    room TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,          -- firing | resolved: the last status put in a message to the room
+    accepted REAL NOT NULL,        -- when that message was accepted into the outbox
+    PRIMARY KEY (room, fingerprint)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS held_resolutions (
+    room TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    received REAL NOT NULL,        -- when Alertmanager's resolution (its endsAt passed) arrived
+    alert TEXT NOT NULL,           -- the alert as the webhook had it (JSON)
+    notification TEXT NOT NULL,    -- the webhook body it came in (JSON), for grouping and links
+    PRIMARY KEY (room, fingerprint)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS evaluator_watch (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_beat REAL,                -- evaluation time of the newest heartbeat heard (NULL: never)
+    heard REAL,                    -- when it was heard
+    blind_since REAL,              -- the last heartbeat before blindness began (NULL: not blind)
+    blind_told INTEGER NOT NULL DEFAULT 0,
+    restored_from REAL             -- blind_since of a blindness that ended, until its message is accepted
+);
+INSERT OR IGNORE INTO evaluator_watch (id) VALUES (1);
+"""
+
+
+class StateFile:
+    """The receiver state tables in ``path`` (the outbox file); ``run`` an operation on them."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        self.run("set up", lambda conn: conn.executescript(SCHEMA))
+
+    def run(self, what: str, operation: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
+        """``operation`` on this thread's connection, in one write transaction if ``write``; retried while locked."""
+        conn = self._connection()
+
+        def attempt() -> T:
+            if not write:
+                return operation(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = operation(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as exc:
+                text = str(exc)
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                    raise OutboxError(f"cannot {what} the receiver state in {self.path}: {exc}") from None
+            except sqlite3.Error as exc:
+                raise OutboxError(f"cannot {what} the receiver state in {self.path}: {exc}") from None
+            time.sleep(random.uniform(0.0002, 0.002))
+
+    def close(self) -> None:
+        """Close every connection this object opened in this process."""
+        with self._lock:
+            opened, self._open = self._open, []
+        if self._pid == os.getpid():
+            for conn in opened:
+                conn.close()
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # a forked child must not use its parent's connections
+            self._pid, self._local, self._open = os.getpid(), threading.local(), []
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 0")
+            for _ in range(1000):
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    time.sleep(0.005)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._open.append(conn)
+        return conn

@@ -1,0 +1,298 @@
+"""The whole alerting path, real, for the alert-truth tests: ``khp run`` (one or two), an Alertmanager
+HA pair configured by ``khp alertmanager-config``'s renderer, the receiver under gunicorn and the
+Kakao stand-in, which counts the messages.
+
+Timings are short so that a test takes a minute, not an hour: the evaluator runs every second,
+re-sends every 5 s, so ``endsAt`` is 20 s ahead (4 x max(interval, resend), as Prometheus). A feeder
+thread writes every host's disk usage into the embedded store twice a second, as a data feed would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from khp.configuration import load_config
+from khp.history import open_history
+from khp.records import MetricRow
+from khp.routing import render_alertmanager_yaml
+from khp.store import Store
+from tests.kakao_receiver.test_app import TOKEN
+from tests.kakao_receiver.test_gunicorn import Gunicorn, wait_until
+from tests.realparts.alertmanager import AlertmanagerServer, running_pair
+from tests.realparts.prometheus import free_port
+from tests.standins.kakao import KakaoStandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTS = {"alpha": ("a1", "a2", "a3", "a4"), "beta": ("b1", "b2", "b3", "b4")}
+ROOMS = ("12345", "67890")  # the critical rooms; 12345 is the warning room too
+VALID_FOR = 20.0
+
+MONITOR = '''
+from evaluator import Monitor
+
+
+class DiskMonitor(Monitor):
+    """Disk usage per host."""
+
+    def run(self):
+        used = self.all("host/os/disk.used_percent")
+        self.emit("Disk usage", critical=used > self.c("disk_used_percent"), description="Data disk almost full")
+'''
+
+
+def khp_yml(directory: Path, receiver_port: int, kakao_url: str, alertmanagers: list[str], evaluation: str) -> Path:
+    (directory / "monitors").mkdir(parents=True, exist_ok=True)
+    (directory / "monitors" / "disks.py").write_text(MONITOR, encoding="utf-8")
+    (directory / "clusters").mkdir(exist_ok=True)
+    for cluster in HOSTS:
+        (directory / "clusters" / f"{cluster}.yml").write_text("pending: 0s\n", encoding="utf-8")
+    (directory / "receiver-token").write_text(TOKEN + "\n", encoding="utf-8")
+    text = f"""
+store: var/khp.db
+monitors: [monitors]
+evaluation: {{{evaluation}}}
+alertmanager: {{urls: {json.dumps(alertmanagers)}, timeout: 5s, resend_interval: 5s, resolved_resend: 30s, retries: 1}}
+heartbeat: {{group_interval: 1s, repeat_interval: 2s}}
+exporter: {{listen: ""}}
+links: {{source: "https://git.example/khp/blob/main/{{path}}#L{{line}}"}}
+routing:
+  receiver_url: http://127.0.0.1:{receiver_port}/alertmanager
+  credentials_file: {directory / "receiver-token"}
+  channels: {{warning: ["kakaowork:12345"], critical: ["kakaowork:12345", "kakaowork:67890"]}}
+  group_wait: 1s
+  group_interval: 2s
+  repeat_interval: 1h
+receiver:
+  language: en
+  blind_after: 15s
+  delivery: {{attempts: 10, backoff: 0.2, max_backoff: 1s, lease: 6s, workers: 2}}
+  channels:
+    kakaowork: {{base_url: "{kakao_url}", timeout: 5}}
+thresholds:
+  disk_used_percent: {{warning: null, critical: 90}}
+clusters_dir: clusters
+"""
+    path = directory / "khp.yml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+class Feeder:
+    """Writes every host's disk usage every half second; ``healthy`` hosts report 50 %, the others 97 %."""
+
+    def __init__(self, store: Path) -> None:
+        self.store = Store(store)
+        self.healthy: set[str] = set()
+        self.running = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self.running.is_set():
+                now = time.time()
+                rows = [
+                    MetricRow(
+                        now, cluster, host, "host", "os", "disk.used_percent", 50.0 if host in self.healthy else 97.0
+                    )
+                    for cluster, hosts in HOSTS.items()
+                    for host in hosts
+                ]
+                self.store.write_metrics(rows)
+            self._stop.wait(0.5)
+
+    def value(self, host: str) -> float:
+        return 50.0 if host in self.healthy else 97.0
+
+    def __enter__(self) -> Feeder:
+        self.running.set()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+class KhpRun:
+    """``khp run`` in ``project``, its output in ``<name>.out`` / ``<name>.err``; killable like a crash."""
+
+    def __init__(self, project: Path, name: str = "khp-run") -> None:
+        self.project = project
+        self.name = name
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def err(self) -> Path:
+        return self.project / f"{self.name}.err"
+
+    def start(self) -> KhpRun:
+        env = dict(os.environ, KHP_CONFIG=str(self.project / "khp.yml"))
+        with open(self.project / f"{self.name}.out", "ab") as out, open(self.err, "ab") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "khp", "run"], cwd=self.project, env=env, stdout=out, stderr=err
+            )
+        return self
+
+    def cycles(self) -> int:
+        """Cycles it has finished (each prints one ``alerts:`` line)."""
+        return sum(1 for line in self.log().splitlines() if line.startswith("alerts: "))
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def log(self) -> str:
+        try:
+            return self.err.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_cycles(self, more: int, logs: Callable[[], str]) -> None:
+        """Until it has run ``more`` cycles after now."""
+        target = self.cycles() + more
+        wait_until(lambda: self.cycles() >= target, f"{self.name} running {more} more cycles", wait=120, logs=logs)
+
+
+class Stack:
+    """The real parts, started together; ``messages`` are (room, title) in the order the stand-in got them."""
+
+    def __init__(
+        self,
+        directory: Path,
+        kakao: KakaoStandIn,
+        alertmanagers: tuple[AlertmanagerServer, AlertmanagerServer],
+        receiver: Gunicorn,
+        project: Path,
+        feeder: Feeder,
+    ) -> None:
+        self.directory = directory
+        self.kakao = kakao
+        self.alertmanagers = alertmanagers
+        self.receiver = receiver
+        self.project = project
+        self.feeder = feeder
+        self.evaluators: list[KhpRun] = []
+
+    @property
+    def config_path(self) -> Path:
+        return self.project / "khp.yml"
+
+    def evaluator(self, name: str = "khp-run") -> KhpRun:
+        run = KhpRun(self.project, name).start()
+        self.evaluators.append(run)
+        return run
+
+    def messages(self) -> list[tuple[str, str]]:
+        return [(m["conversation_id"], m["blocks"][1]["text"]) for m in list(self.kakao.messages)]
+
+    def titles(self, room: str, containing: str = "") -> list[str]:
+        return [title for to, title in self.messages() if to == room and containing in title]
+
+    def logs(self) -> str:
+        parts = [f"== {run.name}\n{run.log()[-3000:]}" for run in self.evaluators]
+        parts += [f"== receiver\n{self.receiver.log()[-3000:]}"]
+        parts += [f"== {am.url}\n{am.log()[-2000:]}" for am in self.alertmanagers]
+        return "\n".join(parts)
+
+    def wait(self, predicate: Callable[[], Any], what: str, wait: float = 120.0) -> Any:
+        return wait_until(predicate, what, wait=wait, logs=self.logs)
+
+    def wait_titles(self, room: str, containing: str, count: int, wait: float = 120.0) -> None:
+        self.wait(lambda: len(self.titles(room, containing)) >= count, f"{count} x {containing!r} in room {room}", wait)
+
+    def held(self) -> int:
+        return self._state("SELECT count(DISTINCT fingerprint) FROM held_resolutions")
+
+    def heard(self) -> bool:
+        return bool(self._state("SELECT last_beat IS NOT NULL FROM evaluator_watch"))
+
+    def _state(self, sql: str) -> int:
+        import sqlite3
+
+        path = self.project / "var" / "khp-outbox.db"
+        if not path.exists():
+            return 0
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+            try:
+                return int(conn.execute(sql).fetchone()[0])
+            except sqlite3.OperationalError:
+                return 0
+
+    def active(self) -> list[dict[str, Any]]:
+        """The problem alerts the first Alertmanager holds active."""
+        return self.alertmanagers[0].alerts()
+
+    def stats(self) -> dict[str, Any]:
+        config = load_config(self.config_path)
+        with open_history(config, read_only=True) as history:
+            events = history.events(0, time.time() + 3600)
+        found: dict[str, int] = {}
+        for event in events:
+            found[event.kind] = found.get(event.kind, 0) + 1
+        return found
+
+
+def _receiver(
+    project: Path, port: int, kakao: KakaoStandIn, pair: tuple[AlertmanagerServer, ...], evaluation: str
+) -> Gunicorn:
+    """The receiver under gunicorn, started; if the Alertmanagers took its port meanwhile, on another one
+    (both Alertmanagers get the new address and reload)."""
+    for _attempt in range(3):
+        khp_yml(project, port, kakao.url, [am.url for am in pair], evaluation)
+        receiver = Gunicorn(project / "khp.yml", port, kakao.environ)
+        try:
+            return receiver.start()
+        except RuntimeError as exc:
+            if "Address already in use" not in str(exc):
+                raise
+        port = free_port()
+        khp_yml(project, port, kakao.url, [am.url for am in pair], evaluation)
+        rendered = render_alertmanager_yaml(load_config(project / "khp.yml"))
+        for am in pair:
+            am.config_path.write_text(rendered, encoding="utf-8")
+            status, answer = am.request("POST", "/-/reload")
+            assert status == 200, answer
+    raise RuntimeError(f"no free port for the receiver after 3 attempts (last {port})")
+
+
+@contextlib.contextmanager
+def truth_stack(tmp_path: Path, evaluation: str) -> Iterator[Stack]:
+    """Everything but the evaluators; ``stack.evaluator()`` starts ``khp run``."""
+    port = free_port()
+    project = tmp_path / "khp"
+    project.mkdir(parents=True)
+    with KakaoStandIn() as kakao:
+        placeholder = khp_yml(project, port, kakao.url, ["http://127.0.0.1:9"], evaluation)
+        rendered = render_alertmanager_yaml(load_config(placeholder))
+        with running_pair(tmp_path / "am", rendered) as pair:
+            receiver = _receiver(project, port, kakao, pair, evaluation)
+            try:
+                with Feeder(project / "var" / "khp.db") as feeder:
+                    stack = Stack(tmp_path, kakao, pair, receiver, project, feeder)
+                    try:
+                        yield stack
+                    finally:
+                        for run in stack.evaluators:
+                            run.stop(signal.SIGKILL)
+            finally:
+                receiver.stop()
