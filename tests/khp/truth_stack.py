@@ -76,7 +76,7 @@ routing:
 receiver:
   language: en
   blind_after: 15s
-  delivery: {{attempts: 10, backoff: 0.2, max_backoff: 1s, lease: 6s, workers: 2}}
+  delivery: {{backoff: 0.2, max_backoff: 1s, lease: 6s, workers: 2}}
   channels:
     kakaowork: {{base_url: "{kakao_url}", timeout: 5}}
 thresholds:

@@ -53,16 +53,27 @@ def filled(store: Store) -> Store:
     return store
 
 
+def untimed(samples: list[Sample]) -> list[Sample]:
+    """The samples without the time of their data (the feeds' freshness has tests of its own)."""
+    return [sample._replace(time=None) for sample in samples]
+
+
 def test_metric_queries_answer_per_host_or_per_cluster(filled: Store) -> None:
     metrics = EmbeddedMetrics(filled)
     query = MetricQuery("kudu", "tserver", "server.tablets_num_running", START, AT)
     assert query.path == "kudu/tserver/server.tablets_num_running"
-    assert metrics.query(query) == [Sample("alpha", "t1", 10.0), Sample("alpha", "t2", 30.0), Sample("beta", "t1", 5.0)]
-    assert metrics.query(dataclasses.replace(query, aggregate="sum")) == [
+    assert untimed(metrics.query(query)) == [
+        Sample("alpha", "t1", 10.0),
+        Sample("alpha", "t2", 30.0),
+        Sample("beta", "t1", 5.0),
+    ]
+    assert [s.time for s in metrics.query(query)] == [AT - 60] * 3  # when the newest data was taken
+    assert untimed(metrics.query(dataclasses.replace(query, aggregate="sum"))) == [
         Sample("alpha", None, 40.0),
         Sample("beta", None, 5.0),
     ]
-    assert metrics.query(dataclasses.replace(query, aggregate="count", clusters=("beta",))) == [Sample("beta", None, 1)]
+    count = dataclasses.replace(query, aggregate="count", clusters=("beta",))
+    assert untimed(metrics.query(count)) == [Sample("beta", None, 1)]
     assert metrics.query(dataclasses.replace(query, start=AT - 30)) == []
 
 
