@@ -128,6 +128,18 @@ def due(elapsed: float, duration: float) -> bool:
     return elapsed >= duration - min(1.0, duration / 100)
 
 
+def past(elapsed: float, duration: float) -> bool:
+    """Has more than ``duration`` passed, as Prometheus asks before it resends or forgets an alert
+    (``LastSentAt + resend < ts``, ``ResolvedAt + 15m < ts``)?
+
+    On aligned evaluation instants an alert sent at one is not resent at the next when the
+    interval equals the resend delay, but at the one after: with ``interval: 1m`` and
+    ``resend_interval: 1m``, every two minutes, as Prometheus sends. A cycle that starts a hair
+    late (clock slew) does not count as a whole interval more.
+    """
+    return elapsed > duration + min(1.0, duration / 100)
+
+
 def keeps(problem: Problem, failed_monitors: frozenset[str] | set[str]) -> bool:
     """Is ``problem`` unknown this cycle because its monitor failed? Failure problems never are."""
     return problem.monitor in failed_monitors and problem.check not in FAILURE_CHECKS
@@ -161,13 +173,13 @@ def step(
             return _pending(state, problem, at, wall, timing, UNCHANGED)
         if state.nodata_since is not None:  # data is back: say so now (the annotation goes)
             return Step(_sent(dataclasses.replace(state, problem=problem, nodata_since=None), at, timing), RESENT, True)
-        if state.last_sent is None or due(at - state.last_sent, timing.resend):
+        if state.last_sent is None or past(at - state.last_sent, timing.resend):
             return Step(_sent(dataclasses.replace(state, problem=problem), at, timing), RESENT, send=True)
         return Step(state)
     if state is None:
         return Step(None)
     if kept and state.phase != RESOLVED:
-        if state.phase == FIRING and (state.last_sent is None or due(at - state.last_sent, timing.resend)):
+        if state.phase == FIRING and (state.last_sent is None or past(at - state.last_sent, timing.resend)):
             return Step(_sent(state, at, timing), KEPT, send=True)
         return Step(state, KEPT)
     if not covered and state.phase != RESOLVED:
@@ -184,16 +196,16 @@ def step(
             return Step(None, FORGOTTEN)  # the data is back, and fine: nothing more to say
         if due(at - state.resolved, timing.nodata_forget):
             return Step(None, FORGOTTEN)
-        if not due(at - state.resolved, timing.resolved_resend) and due(at - (state.last_sent or at), timing.resend):
+        if not past(at - state.resolved, timing.resolved_resend) and past(at - (state.last_sent or at), timing.resend):
             return Step(_sent(state, at, timing), REPEATED, send=True)
         return Step(state)
-    if due(at - state.resolved, timing.resolved_resend):
+    if past(at - state.resolved, timing.resolved_resend):
         # a resolution no Alertmanager has acknowledged is kept while the last firing alert sent
         # is still valid there: until then only the resolution ends it
         if state.undelivered and state.valid_until is not None and at < state.valid_until:
             return Step(state)
         return Step(None, FORGOTTEN)
-    if state.last_sent is None or due(at - state.last_sent, timing.resend):
+    if state.last_sent is None or past(at - state.last_sent, timing.resend):
         return Step(_sent(state, at, timing), REPEATED, send=True)
     return Step(state)
 
@@ -213,7 +225,7 @@ def _without_data(state: AlertState, at: float, wall: float, timing: Timing, hol
         )
         return Step(_sent(resolved, at, timing), NODATA_RESOLVED, send=True)
     held = state if state.nodata_since is not None else dataclasses.replace(state, nodata_since=at)
-    if held.last_sent is None or due(at - held.last_sent, timing.resend):
+    if held.last_sent is None or past(at - held.last_sent, timing.resend):
         return Step(_sent(held, at, timing), HELD, send=True)
     return Step(held, HELD)
 

@@ -55,11 +55,14 @@ def test_a_problem_goes_pending_fires_grouped_and_resolves(tmp_path: Path) -> No
             assert abs(instant(dn2["startsAt"]) - fired_at) < 0.001  # startsAt = when it fired
 
             report = bridge.process(cycle(T0 + 360, disks[1:]))  # a-dn1 healed
-            assert report.resolved == disks[:1] and report.resent == disks[1:]
+            # sent at 300, so not resent at 360: as Prometheus, only once more than a minute has passed
+            assert report.resolved == disks[:1] and report.resent == []
             ended = bridge.states[disks[0].key].ends_at
             assert ended is not None
             report = bridge.process(cycle(T0 + 420, []))
-            assert report.resolved == disks[1:] and report.repeated == disks[:1]
+            assert report.resolved == disks[1:] and report.repeated == []
+            report = bridge.process(cycle(T0 + 480, []))
+            assert report.repeated == disks[:1]  # the resolution again, two minutes after it was sent
             hook.wait_for(4)
 
     assert statuses(hook) == {
@@ -123,8 +126,8 @@ def test_problems_of_a_failed_monitor_keep_firing_and_its_failure_fires_too(tmp_
         for offset in (30, 60, 90, 120):
             report = bridge.process(cycle(T0 + offset, [failure], failed=["HdfsMonitor"]))
             assert report.kept == [disk] and report.resolved == []
-            assert (disk in report.resent) == (offset in (60, 120))  # still on its resend schedule
-            assert (failure in report.resent) == (offset == 90)  # the failure has a schedule of its own
+            assert (disk in report.resent) == (offset == 90)  # still on its resend schedule: past 60s
+            assert (failure in report.resent) == (offset == 120)  # the failure has a schedule of its own
         assert report.states == {"pending": 0, "firing": 2, "resolved": 0}
         active = {a["labels"]["alertname"]: a for a in am.alerts()}
         assert set(active) == {"Disk full", MONITOR_FAILED}

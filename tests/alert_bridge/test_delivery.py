@@ -19,11 +19,11 @@ def test_stamps_follow_prometheus(tmp_path: Path, sink: AlertSink) -> None:
     with AlertBridge(config(tmp_path / "khp.db", [sink.url], interval=120.0, resend=60.0), clock=clock) as bridge:
         bridge.process(cycle(T0, [disk]))
         clock.now = T0 + 65
-        bridge.process(cycle(T0 + 60, [disk]))
+        bridge.process(cycle(T0 + 62, [disk]))  # more than the resend delay after the first send
         clock.now = T0 + 95
         bridge.process(cycle(T0 + 90, []))
         clock.now = T0 + 155
-        bridge.process(cycle(T0 + 150, []))
+        bridge.process(cycle(T0 + 152, []))
     stamps = [(alert["startsAt"], alert["endsAt"]) for alert in sink.alerts]
     assert stamps == [
         (timestamp(T0 + 5), timestamp(T0 + 5 + 480)),  # endsAt = now + 4 * max(interval, resend)
@@ -57,7 +57,8 @@ def test_a_failed_resolution_is_sent_again_at_the_next_cycle(tmp_path: Path, sin
         for at in (T0 + 30, T0 + 40):
             report = bridge.process(cycle(at, []))
         assert report.sent == {}  # delivered at T0 + 30, so nothing more until the repeat is due
-        assert bridge.process(cycle(T0 + 80, [])).repeated == [disk]
+        assert bridge.process(cycle(T0 + 80, [])).repeated == []  # 60s after it was sent: not more than 60s
+        assert bridge.process(cycle(T0 + 90, [])).repeated == [disk]
     assert [alert["endsAt"] < sink.alerts[0]["endsAt"] for alert in sink.alerts] == [False, True, True]
 
 
@@ -78,9 +79,9 @@ def test_a_cycle_over_some_clusters_keeps_the_others_as_they_were(tmp_path: Path
     alpha, beta = problem(cluster="alpha", pending=0.0), problem(cluster="beta", pending=0.0)
     with AlertBridge(config(tmp_path / "khp.db", [sink.url])) as bridge:
         bridge.process(cycle(T0, [alpha, beta]))
-        report = bridge.process(cycle(T0 + 60, [alpha]), clusters=["alpha"])
+        report = bridge.process(cycle(T0 + 90, [alpha]), clusters=["alpha"])
         assert report.resolved == [] and report.kept == [beta] and report.resent == [alpha, beta]
-        report = bridge.process(cycle(T0 + 120, []), clusters=["alpha"])
+        report = bridge.process(cycle(T0 + 150, []), clusters=["alpha"])
         assert report.resolved == [alpha] and report.kept == [beta]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from alert_bridge import FIRING, PENDING, RESOLVED, AlertState, Step, Timing, step
-from alert_bridge._machine import due, keeps
+from alert_bridge._machine import due, keeps, past
 from evaluator import MONITOR_FAILED, SOURCE_UNAVAILABLE
 from khp.configuration import AlertmanagerConfig, Config, EvaluationConfig
 
@@ -80,15 +80,16 @@ def test_a_cycle_without_it_resets_the_pending_timer() -> None:
     assert run(again.state, problem(), T0 + 600).event == "fired"
 
 
-def test_firing_alerts_are_resent_every_resend_interval() -> None:
+def test_firing_alerts_are_resent_once_more_than_the_resend_interval_has_passed() -> None:
     state = firing_since(T0 + 300)
-    early = run(state, problem(value=95.0), T0 + 330)
-    assert (early.event, early.send, early.state) == ("", False, state)
-    outcome = run(state, problem(value=95.0), T0 + 360)
+    for quiet in (T0 + 330, T0 + 360):  # as Prometheus: LastSentAt + resend must be *before* the evaluation
+        early = run(state, problem(value=95.0), quiet)
+        assert (early.event, early.send, early.state) == ("", False, state)
+    outcome = run(state, problem(value=95.0), T0 + 420)
     assert (outcome.event, outcome.send) == ("resent", True)
     resent = outcome.state
     assert resent is not None
-    assert resent.last_sent == T0 + 360 and resent.valid_until == T0 + 360 + 240
+    assert resent.last_sent == T0 + 420 and resent.valid_until == T0 + 420 + 240
     assert resent.starts_at == state.starts_at and resent.fired == state.fired  # no re-paging
     assert resent.problem.value == 95.0
 
@@ -97,6 +98,11 @@ def test_a_cycle_a_hair_early_still_counts() -> None:
     assert due(59.99, 60.0) and not due(59.0, 60.0)
     assert due(299.5, 300.0) and not due(298.0, 300.0)
     assert due(0.0, 0.0)
+
+
+def test_past_is_strictly_more_and_a_cycle_a_hair_late_is_not_a_whole_interval() -> None:
+    assert not past(60.0, 60.0) and not past(60.5, 60.0) and past(61.0, 60.0) and past(120.0, 60.0)
+    assert not past(1.0, 1.0) and past(2.0, 1.0)
 
 
 def test_a_problem_gone_while_firing_is_resolved_with_ends_at_now() -> None:
@@ -114,7 +120,7 @@ def test_a_resolution_is_repeated_every_resend_interval_for_resolved_resend() ->
     sends = 1
     at = T0 + 360
     while state is not None:
-        at += 30
+        at += 60
         outcome = run(state, None, at)
         if outcome.send:
             assert outcome.event == "repeated" and outcome.state is not None
@@ -122,8 +128,8 @@ def test_a_resolution_is_repeated_every_resend_interval_for_resolved_resend() ->
             sends += 1
         state = outcome.state
     assert outcome.event == "forgotten"
-    assert at == T0 + 360 + 900  # forgotten once resolved_resend is over
-    assert sends == 15  # at 0, 1, ..., 14 minutes
+    assert at == T0 + 360 + 960  # forgotten once more than resolved_resend has passed, as in Prometheus
+    assert sends == 8  # at 0, 2, ..., 14 minutes: every other evaluation with a 1m interval and resend
 
 
 def test_an_undelivered_resolution_is_kept_while_the_last_firing_alert_is_valid() -> None:
@@ -131,10 +137,10 @@ def test_an_undelivered_resolution_is_kept_while_the_last_firing_alert_is_valid(
     assert resolved is not None
     timing = Timing(pending=300.0, resend=60.0, resolved_resend=60.0, valid_for=240.0)
     lost = dataclasses.replace(resolved, undelivered=frozenset({"http://am2:9093"}))
-    held = step(lost, None, T0 + 420, WALL, timing)
+    held = step(lost, None, T0 + 480, WALL, timing)
     assert held.state is lost and not held.send  # the bridge keeps retrying it to am2
     assert step(lost, None, T0 + 300 + 240, WALL, timing).event == "forgotten"
-    assert step(resolved, None, T0 + 420, WALL, timing).event == "forgotten"
+    assert step(resolved, None, T0 + 480, WALL, timing).event == "forgotten"
 
 
 def test_a_resolved_alert_that_comes_back_starts_over_as_pending() -> None:
@@ -154,12 +160,13 @@ def test_a_failed_monitor_keeps_a_pending_problem_pending_without_resetting_or_f
 
 def test_a_failed_monitor_keeps_a_firing_problem_firing_and_resent() -> None:
     state = firing_since(T0 + 300)
-    quiet = run(state, None, T0 + 330, kept=True)
-    assert (quiet.state, quiet.event, quiet.send) == (state, "kept", False)
-    outcome = run(state, None, T0 + 360, kept=True)
+    for at in (T0 + 330, T0 + 360):
+        quiet = run(state, None, at, kept=True)
+        assert (quiet.state, quiet.event, quiet.send) == (state, "kept", False)
+    outcome = run(state, None, T0 + 420, kept=True)
     assert (outcome.event, outcome.send) == ("kept", True)
     assert outcome.state is not None and outcome.state.phase == FIRING
-    assert outcome.state.valid_until == T0 + 360 + 240
+    assert outcome.state.valid_until == T0 + 420 + 240
 
 
 def test_only_problems_of_failed_monitors_are_kept_and_never_failure_problems() -> None:

@@ -37,7 +37,9 @@ def test_a_firing_problem_without_data_is_held_for_the_hold_then_ended_for_lack_
     held = step(state, None, T0 + 330, WALL + 330, TIMING, covered=False, hold=HOLD)
     assert (held.event, held.send) == ("held", False)
     assert held.state is not None and held.state.phase == FIRING and held.state.nodata_since == T0 + 330
-    resent = step(held.state, None, T0 + 360, WALL + 360, TIMING, covered=False, hold=HOLD)
+    quiet = step(held.state, None, T0 + 360, WALL + 360, TIMING, covered=False, hold=HOLD)
+    assert (quiet.event, quiet.send) == ("held", False)  # sent at 300: not more than a minute ago
+    resent = step(held.state, None, T0 + 390, WALL + 390, TIMING, covered=False, hold=HOLD)
     assert (resent.event, resent.send) == ("held", True)  # still re-sent on schedule, with nodata_since
     assert resent.state is not None
     ended = step(resent.state, None, T0 + 330 + HOLD, WALL + 330 + HOLD, TIMING, covered=False, hold=HOLD)
@@ -134,10 +136,12 @@ def test_the_heartbeat_goes_last_every_resend_interval_with_evaluation_stamps(si
     with AlertBridge(config(tmp_path / "khp.db", [sink.url]), evaluation_stamps=True) as bridge:
         bridge.process(seen(T0, [disk]))
         bridge.process(seen(T0 + 30, [disk]))  # not due yet
-        bridge.process(seen(T0 + 60, [disk]))
+        bridge.process(seen(T0 + 60, [disk]))  # the heartbeat's turn; the alert waits for more than 60s
+        bridge.process(seen(T0 + 120, [disk]))
     # one POST of the alerts due, then the heartbeat's; at T0 + 30 nothing was due
-    assert [post[0]["labels"]["alertname"] for post in sink.posts] == ["Disk full", "Heartbeat"] * 2
-    assert [beat["annotations"]["at"] for beat in sink.heartbeats] == [timestamp(T0), timestamp(T0 + 60)]
+    names = [post[0]["labels"]["alertname"] for post in sink.posts]
+    assert names == ["Disk full", "Heartbeat", "Heartbeat", "Disk full", "Heartbeat"]
+    assert [beat["annotations"]["at"] for beat in sink.heartbeats] == [timestamp(T0 + s) for s in (0, 60, 120)]
     assert sink.alerts[0]["startsAt"] == timestamp(T0)  # the evaluation instant, as Prometheus stamps
     assert sink.heartbeats[0]["labels"] == {"alertname": "Heartbeat", "monitor": "khp", "severity": "none"}
     assert sink.heartbeats[0]["endsAt"] == timestamp(T0 + 240)

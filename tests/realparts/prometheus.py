@@ -152,6 +152,7 @@ class PrometheusServer:
         scrape_interval: str = "1s",
         rule_files: Sequence[Path] = (),
         flags: Sequence[str] = (),
+        alertmanagers: Sequence[str] = (),
     ) -> None:
         self.directory = Path(directory)
         self.storage = self.directory / "data"
@@ -161,6 +162,7 @@ class PrometheusServer:
         self.scrape_interval = scrape_interval
         self.rule_files = [Path(f) for f in rule_files]
         self.flags = list(flags)
+        self.alertmanagers = list(alertmanagers)  # host:port that get its alerts (API v2)
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -195,6 +197,10 @@ class PrometheusServer:
             config["scrape_configs"] = [{"job_name": "targets", "static_configs": [{"targets": self.scrape_targets}]}]
         if self.rule_files:
             config["rule_files"] = [str(f) for f in self.rule_files]
+        if self.alertmanagers:
+            config["alerting"] = {
+                "alertmanagers": [{"api_version": "v2", "static_configs": [{"targets": self.alertmanagers}]}]
+            }
         return json.dumps(config, indent=2)  # JSON is YAML
 
     def _launch(self) -> None:
