@@ -1,6 +1,6 @@
 """Hosts: CPU, load, memory, disks (space, inodes, I/O errors, read-only remounts) and the clock."""
 
-from evaluator import Monitor
+from evaluator import Element, Monitor, Vector
 
 
 class HostMonitor(Monitor):
@@ -33,7 +33,7 @@ class HostMonitor(Monitor):
         "host_disk_io_errors": {
             "warning": 0,
             "critical": 100,
-            "meaning": "kernel blk_update_request I/O error lines in 10 minutes",
+            "meaning": "kernel lines of failed block I/O requests, in any kernel's form, in 10 minutes",
         },
     }
 
@@ -103,7 +103,17 @@ class HostMonitor(Monitor):
             action="Find the disk in dmesg, stop the roles writing to it, fsck it; replace the disk if errors repeat",
         )
 
-        io_errors = self.log_count("host/kernel/blk_update_request", period="PT10M")
+        # The block layer's line for a failed request has had four forms (Linux's print_req_error):
+        #   before 4.13  blk_update_request: I/O error, dev sdb, sector 2048
+        #   4.13 to 5.2  print_req_error: I/O error, dev sdb, sector 2048
+        #   5.3 to 5.15  blk_update_request: I/O error, dev sdb, sector 2048 op 0x0:(READ) flags 0x0 phys_seg 1 ...
+        #   5.16 on      I/O error, dev sdb, sector 2048 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0
+        # Every form has one of these words, and a host runs one kernel: its count is the largest.
+        io_errors = _largest(
+            self.log_count("host/kernel/blk_update_request", period="PT10M"),
+            self.log_count("host/kernel/print_req_error", period="PT10M"),
+            self.log_count("host/kernel/phys_seg", period="PT10M"),
+        )
         self.emit(
             "Disk I/O errors",
             warning=io_errors > self.w("host_disk_io_errors"),
@@ -111,3 +121,18 @@ class HostMonitor(Monitor):
             description="The kernel logs I/O errors: a disk is failing",
             action="Name the device from dmesg, check it with smartctl -a, and have the disk replaced",
         )
+
+
+def _largest(*counts: Vector) -> Vector:
+    """Per host, the largest of ``counts``: lines that hold several of the words count once."""
+
+    def pick() -> list[Element]:
+        best: dict[tuple[str, str | None], Element] = {}
+        for vector in counts:
+            for element in vector:
+                seen = best.get((element.cluster, element.host))
+                if seen is None or element.value > seen.value:
+                    best[(element.cluster, element.host)] = element
+        return list(best.values())
+
+    return Vector(pick, f"largest({', '.join(vector.label for vector in counts)})")
