@@ -16,6 +16,8 @@ from typing import IO, TypeVar
 from khp.configuration import create_private
 from khp.records import LogRow, MetricRow, ProcessState
 
+from ._bulk import Bulk
+from ._bulk import insert as insert_bulk
 from ._errors import StoreError
 from ._ingest import iter_records
 from ._schema import BACKFILL_LATEST, SCHEMA
@@ -145,6 +147,21 @@ class Store:
     def write_processes(self, rows: Iterable[ProcessState]) -> int:
         with self._failures("write to"), self._connection() as conn:
             return self._insert_processes(conn, list(rows))
+
+    def write_bulk(self, bulk: Bulk) -> tuple[int, int, int]:
+        """Write ``bulk`` (``Bulk.of(series, logs, processes)``) in one transaction, a few times faster
+        than ``write_metrics`` & co.; the metric points, log lines and process states written.
+
+        Readers see all of it or none.
+        """
+        conn = self._connection()
+        try:
+            with self._failures("write to"), conn:
+                insert_bulk(conn, bulk, self._series_ids(conn, {key for key, _times, _values in bulk.series}))
+        except BaseException:
+            self._forget_series()
+            raise
+        return bulk.counts
 
     def _inserts(self) -> dict[str, Callable[[sqlite3.Connection, Sequence], int]]:
         return {"metrics": self._insert_metrics, "logs": self._insert_logs, "processes": self._insert_processes}
