@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,9 +18,10 @@ from khp.sources import open_sources
 from khp.store import Store
 
 from ._commands import help_of
-from ._common import UsageError, eprint, plural, rate_option, step_option, time_option, whole_option
+from ._common import UsageError, plural, rate_option, step_option, time_option, whole_option
 from ._demo_stack import DemoAlertmanager, DemoReceiver, alertmanager_binary, demo_config
 from ._pipeline import Pipeline
+from ._progress import ProgressLines
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -77,13 +77,7 @@ def simulate_command(
     store = Store(config.store.path)
     fleet = Fleet(clusters=clusters, seed=seed, fault_rate=fault_rate)
     began = time.perf_counter()
-
-    def progress(done: float, total: float) -> None:
-        if total:
-            sys.stderr.write(f"\r  {done / total:6.1%}")
-
-    result = simulate(store, fleet, start, end, step, progress=progress)
-    eprint("")
+    result = simulate(store, fleet, start, end, step, progress=ProgressLines("simulate"))
     elapsed = time.perf_counter() - began
     print(
         f"simulated {clusters} clusters from {format_time(start)} to {format_time(end)} every"
