@@ -97,3 +97,18 @@ def test_a_failed_bulk_write_writes_nothing_and_later_writes_of_its_series_are_k
 
     store.write_bulk(Bulk.of([(key, [AT], [2.0])]))
     assert store.latest_values("hdfs", "datanode", "disk.used", AT - 600, AT) == [("alpha", "h1", 2.0)]
+
+
+def test_series_of_many_clusters_and_series_another_store_made_get_their_ids(tmp_path: Path) -> None:
+    def points(clusters: range, value: float) -> list:
+        return [(("host", "os", "cpu.user", f"c{c:03d}", "h1"), [AT], [value]) for c in clusters]
+
+    Store(tmp_path / "khp.db").write_bulk(Bulk.of(points(range(0, 10), 1.0)))  # another writer of the file
+    store = Store(tmp_path / "khp.db")
+    store.write_bulk(Bulk.of(points(range(5, 15), 2.0)))  # some new, some made by the other
+    store.write_bulk(Bulk.of(points(range(0, 250), 3.0)))  # too many clusters to name in one read
+
+    assert store.latest_values("host", "os", "cpu.user", AT - 60, AT) == [(f"c{c:03d}", "h1", 3.0) for c in range(250)]
+    assert _tables(tmp_path / "khp.db")["points"] == [
+        ("host", "os", "cpu.user", f"c{c:03d}", "h1", AT, 3.0) for c in range(250)
+    ]
