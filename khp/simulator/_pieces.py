@@ -28,7 +28,7 @@ from khp.store import Bulk
 from ._fleet import Chunk, Fleet
 
 _POINTS_PER_PIECE = 1_500_000  # one cluster's points over a span of steps
-_ROWS_PER_PIECE = 1_000_000  # process states (and log lines) of a group of clusters over a chunk of steps
+_ROWS_PER_PIECE = 400_000  # process states (and log lines) of a group of clusters over a chunk of steps
 _HOSTS_PER_GROUP = 2500
 _PROCESSES_PER_HOST = 8  # 6 on average, 7 on a Hadoop worker
 _SERIES_PER_HOST = 32  # 21 on average, 30 on a Hadoop master
