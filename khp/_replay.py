@@ -36,7 +36,7 @@ receiver records, one per alert and room. Silences and maintenance are not repla
 `khp stats --since ... --until ...` over the period then gives its figures. Examples:
   khp simulate --clusters 20 --minutes 360 --until 2026-11-29T10:00:00Z
   khp replay --since 6h --until 2026-11-29T10:00:00Z
-  khp stats --since 6h --until 2026-11-29T10:00:01Z
+  khp stats --since 2026-11-29T04:00:00Z --until 2026-11-29T10:00:01Z
 """
 
 
