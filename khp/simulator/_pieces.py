@@ -65,6 +65,8 @@ def pieces(fleet: Fleet, work: Work) -> Generator[Piece, None, None]:
     """
     times, step = work.times, work.step
     clusters = [fleet.cluster(name) for name in work.clusters]
+    if not clusters or not work.kinds:
+        return
     widest = max(len(cluster.hosts) for cluster in clusters)
     span = max(_STEPS_PER_CHUNK, min(_STEPS_PER_SPAN, _POINTS_PER_PIECE // (widest * _SERIES_PER_HOST)))
     span -= span % _STEPS_PER_CHUNK

@@ -71,6 +71,13 @@ def _silent_states(fleet: Fleet, start: float, end: float) -> int:
     return silent
 
 
+def test_no_cluster_or_no_kind_writes_nothing(store: Store) -> None:
+    fleet = Fleet(clusters=2, seed=1)
+    assert simulate(store, fleet, AT - 600, AT, clusters=[]).rows == 0
+    assert simulate(store, fleet, AT - 600, AT, kinds=()).rows == 0
+    assert store.counts() == {"metrics": 0, "logs": 0, "processes": 0}
+
+
 def test_step_times_include_both_ends() -> None:
     assert step_times(0, 180, 60) == [0, 60, 120, 180]
     assert step_times(0, 170, 60) == [0, 60, 120]
