@@ -37,6 +37,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "check-config": ("khp._config_check:run", "read every section as the services will; report errors and warnings"),
     "outbox": ("khp._outbox_command:run", "the receiver's deliveries: list them, send again"),
+    "replay": (
+        "khp._replay:run",
+        "record the history of a past period: the monitors and alert rules at its own time, the notifications"
+        " the routes would send",
+    ),
     "hints": (
         "khp._backtest:run",
         "noisy checks in the alert history, a suggested threshold or pending time, and its backtested effect",

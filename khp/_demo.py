@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -14,14 +13,16 @@ from typing import Any
 
 from evaluator import Evaluator, load_monitors
 from khp.configuration import Config, StoreConfig, format_duration, format_time
+from khp.history import open_history
 from khp.simulator import Fleet, simulate
 from khp.sources import open_sources
-from khp.store import Store
+from khp.store import Bulk, Store
 
 from ._commands import help_of
-from ._common import UsageError, eprint, plural, rate_option, step_option, time_option, whole_option
-from ._demo_stack import DemoAlertmanager, DemoReceiver, alertmanager_binary, demo_config
+from ._common import UsageError, plural, rate_option, step_option, time_option, whole_option
+from ._demo_stack import DemoAlertmanager, DemoClock, DemoReceiver, alertmanager_binary, demo_config
 from ._pipeline import Pipeline
+from ._progress import ProgressLines
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -77,13 +78,7 @@ def simulate_command(
     store = Store(config.store.path)
     fleet = Fleet(clusters=clusters, seed=seed, fault_rate=fault_rate)
     began = time.perf_counter()
-
-    def progress(done: float, total: float) -> None:
-        if total:
-            sys.stderr.write(f"\r  {done / total:6.1%}")
-
-    result = simulate(store, fleet, start, end, step, progress=progress)
-    eprint("")
+    result = simulate(store, fleet, start, end, step, progress=ProgressLines("simulate"))
     elapsed = time.perf_counter() - began
     print(
         f"simulated {clusters} clusters from {format_time(start)} to {format_time(end)} every"
@@ -139,13 +134,15 @@ def demo(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     done = 0
+    clock = DemoClock(step, tick)
     directory = store_path.parent / "demo"
     binary = alertmanager_binary() if alertmanager else None
     manager = DemoAlertmanager(directory / "alertmanager", binary) if binary else None
     receiver = DemoReceiver(directory / "receiver") if manager is not None else None
-    if manager is not None and receiver is not None:
+    history = open_history(config) if receiver is not None else None
+    if manager is not None and receiver is not None and history is not None:
         config = receiver.configure(demo_config(config, directory, manager.url, receiver.url))
-        receiver.start(config)
+        receiver.start(config, history=clock.retimed(history.record))  # the deliveries, on the demo's clock
         manager.start(config)
         output(f"Alertmanager (grouping, inhibition, silences) at {manager.url}; chat messages print below")
     elif alertmanager:
@@ -155,20 +152,22 @@ def demo(
         Evaluator(config, open_sources(config, store), monitors) as evaluator,
     ):
         while not stop.is_set():
-            pipeline.after_cycle(evaluator.cycle(at=now))
+            result = evaluator.cycle(at=now)
+            clock.cycle(now)
+            pipeline.after_cycle(result)
             done += 1
             if cycles is not None and done >= cycles:
                 break
             if stop.wait(tick):
                 break
             now += step
-            batch = fleet.rows_at(now)
-            store.write_metrics(batch.metrics)
-            store.write_logs(batch.logs)
-            store.write_processes(batch.processes)
+            chunk = fleet.chunk([now], now - step)
+            store.write_bulk(Bulk.of(chunk.series, chunk.logs, chunk.processes))
     if manager is not None:
         manager.stop()
     if receiver is not None:
         receiver.stop()
+    if history is not None:
+        history.close()
     output(f"demo stopped after {plural(done, 'cycle')}; {plural(len(pipeline.active), 'problem')} active")
     return 0

@@ -1,5 +1,5 @@
 """The servers ``khp demo`` runs beside the evaluator: a real Alertmanager with the rendered
-config, and the khp receiver printing its messages on the console channel.
+config, and the khp receiver printing its messages on the console channel; and the demo's clock.
 
 Everything listens on free loopback ports and lives under the demo's directory; ``close()``
 stops it all.
@@ -7,6 +7,7 @@ stops it all.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import secrets
 import shutil
@@ -16,14 +17,69 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from khp.configuration import AlertmanagerConfig, Config, RouteTimings, RoutingConfig
+from khp.history import HistoryEvent
 from khp.routing import render_alertmanager_yaml
+
+Recorder = Callable[[Sequence[HistoryEvent]], None]
 
 # Demo minutes pass every few seconds, so Alertmanager's batching is shortened to match.
 DEMO_TIMINGS = RouteTimings(group_wait=2.0, group_interval=5.0, repeat_interval=3600.0)
+
+
+class DemoClock:
+    """The demo's time: one simulated minute per cycle, a cycle every ``tick`` real seconds.
+
+    The evaluator and the alert bridge stamp their history events with the simulated time of
+    the cycle. Alertmanager and the receiver work in real time (Alertmanager compares alerts'
+    stamps with its own clock), and the receiver records when it delivered a message:
+    ``simulated(real)`` puts that moment where it fell between the cycles, on the simulated
+    time, so that every event of the demo's history carries the one clock (and ``khp stats``
+    finds each notification after the alert it is about).
+    """
+
+    def __init__(self, step: float, tick: float, real: Callable[[], float] = time.time) -> None:
+        self.step = step
+        self.tick = tick
+        self.real = real
+        self._marks: list[tuple[float, float]] = []  # (real, simulated) at each cycle, oldest first
+        self._lock = threading.Lock()
+
+    def cycle(self, at: float) -> None:
+        """A cycle evaluates simulated time ``at`` now."""
+        with self._lock:
+            self._marks.append((self.real(), at))
+            del self._marks[:-10_000]
+
+    def simulated(self, real: float) -> float:
+        """The simulated time of the real moment ``real`` (epoch seconds)."""
+        with self._lock:
+            marks = list(self._marks)
+        if not marks:
+            return real
+        after = bisect.bisect_right(marks, real, key=itemgetter(0))
+        if after == 0:
+            return marks[0][1]
+        real_before, before = marks[after - 1]
+        if after < len(marks):  # between two cycles: as far between them as it came
+            real_next, next_at = marks[after]
+            return before + (next_at - before) * (real - real_before) / max(real_next - real_before, 1e-9)
+        if self.tick <= 0:
+            return before
+        return before + min(self.step, (real - real_before) * self.step / self.tick)  # not past the next cycle
+
+    def retimed(self, record: Recorder) -> Recorder:
+        """``record``, given the events with their real times put on the simulated time."""
+
+        def record_simulated(events: Sequence[HistoryEvent]) -> None:
+            record([dataclasses.replace(event, time=self.simulated(event.time)) for event in events])
+
+        return record_simulated
 
 
 def free_port() -> int:
@@ -144,13 +200,14 @@ class DemoReceiver:
         clusters = {name: dataclasses.replace(c, channels={}) for name, c in config.clusters.items()}
         return dataclasses.replace(config, routing=routing, components=components, clusters=clusters)
 
-    def start(self, config: Config) -> None:
+    def start(self, config: Config, history: Recorder | None = None) -> None:
+        """Serve the receiver; ``history`` records its events (by default the configured history)."""
         from werkzeug.serving import make_server
 
         from kakao_receiver import create_app
 
         self.directory.mkdir(parents=True, exist_ok=True)
-        app = create_app(config, bot=False)
+        app = create_app(config, bot=False, history=history)
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, name="khp-demo-receiver", daemon=True)
         self.thread.start()

@@ -94,6 +94,7 @@ PUBLIC = {
     "khp.store": [
         "AGGREGATES",
         "KINDS",
+        "Bulk",
         "CycleLog",
         "FeedLog",
         "IngestError",

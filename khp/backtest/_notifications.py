@@ -15,7 +15,8 @@ It follows Alertmanager 0.25's dispatcher and notification pipeline for the rout
   again). The last notification of a group is remembered across groups, as Alertmanager's
   notification log does.
 * Critical inhibits warning with equal ``(alertname, cluster, host)``: an inhibited warning is
-  left out of its group's notifications while the critical fires.
+  left out of its group's notifications while the critical fires; a flush with nothing left
+  sends nothing (Alertmanager's pipeline stops when no alert is left after its mute stages).
 * Timings are the cluster's own ``routing:`` ones, else ``routing:`` of khp.yml, else
   Alertmanager's defaults (30s, 5m, 4h).
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from khp.configuration import Config
@@ -66,6 +68,17 @@ class GroupTimings:
 
 
 @dataclass(frozen=True)
+class Notification:
+    """One notification the estimate counts: its group, kind, time, and the alerts it lists."""
+
+    group: GroupKey
+    kind: str  # FIRST, UPDATE, REPEAT or RESOLVE
+    at: float
+    firing: frozenset[Key]
+    resolved: frozenset[Key]
+
+
+@dataclass(frozen=True)
 class _Logged:
     """The last notification of a group (Alertmanager's notification log entry)."""
 
@@ -90,8 +103,9 @@ class NotificationEstimate:
     (call it after the changes of an evaluation time, and at the end of the period).
     """
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, listener: Callable[[Notification], None] | None = None) -> None:
         self.config = config
+        self.listener = listener  # told of each notification as it is counted
         self.counts: dict[GroupKey, Counter[str]] = {}
         self._timings: dict[str, GroupTimings] = {}
         self._groups: dict[GroupKey, _Group] = {}
@@ -147,10 +161,12 @@ class NotificationEstimate:
         visible = [key for key in group.alerts if not self._inhibited(key)]
         firing = frozenset(key for key in visible if group.alerts[key])
         resolved = frozenset(key for key in visible if not group.alerts[key])
-        kind = self._notification(group.key, firing, resolved, at, group.timings.repeat_interval)
+        kind = self._notification(group.key, firing, resolved, at, group.timings.repeat_interval) if visible else None
         if kind is not None:
             self.counts.setdefault(group.key, Counter())[kind] += 1
             self._log[group.key] = _Logged(firing, resolved, at)
+            if self.listener is not None:
+                self.listener(Notification(group.key, kind, at, firing, resolved))
         for key in [key for key, still in group.alerts.items() if not still]:
             del group.alerts[key]
         if not group.alerts:

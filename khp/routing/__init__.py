@@ -29,7 +29,7 @@ from ._names import (
     receiver_name,
 )
 from ._render import GROUP_BY, INHIBIT_EQUAL, alertmanager_duration, matcher, render_alertmanager_config
-from ._rooms import critical_rooms, receiver_rooms, rooms_for_receiver, routed_clusters
+from ._rooms import alert_rooms, critical_rooms, receiver_rooms, rooms_for_receiver, routed_clusters
 from ._yaml import HEADER, to_yaml
 
 
@@ -51,6 +51,7 @@ __all__ = [
     "ReceiverName",
     "RoutingRejected",
     "UnknownReceiver",
+    "alert_rooms",
     "alertmanager_duration",
     "check_config",
     "critical_rooms",

@@ -39,6 +39,12 @@ def receiver_rooms(config: Config) -> dict[str, tuple[str, ...]]:
     return rooms
 
 
+def alert_rooms(config: Config, cluster: str | None, severity: str) -> tuple[str, ...]:
+    """The rooms an alert of ``severity`` on ``cluster`` reaches through the rendered routes."""
+    own = config.clusters.get(cluster) if cluster else None
+    return rooms_for_receiver(config, level_receiver(own, severity if severity in LEVELS else DEFAULT))
+
+
 def critical_rooms(config: Config) -> tuple[str, ...]:
     """Every room that receives critical alerts (the default ones and each cluster's): where
     the receiver says that monitoring itself is blind, and when it sees again."""

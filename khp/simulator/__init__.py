@@ -15,8 +15,9 @@ agree::
 
 The metrics, log streams and fault kinds are tables (``_metrics._ROLE_METRICS``,
 ``_logs.STREAMS``, ``_fault.FAULT_KINDS`` with ``_condition._EFFECTS``): a new check's data and
-fault are rows there. This package writes only through ``Store``; it reads no clock (every call
-takes the time).
+fault are rows there. This package writes only through ``Store`` (``Store.write_bulk``, in the
+order SQLite writes fastest: ``_pieces``; a long period is made in a second process while this
+one writes); it reads no clock (every call takes the time).
 """
 
 from ._fault import FAULT_KINDS, Fault, FaultKind

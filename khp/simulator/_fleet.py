@@ -6,18 +6,22 @@ import dataclasses
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import cast
 
 from khp.records import LogRow, MetricRow, ProcessState
 
-from ._condition import RESTART_MEMORY, condition_at
+from ._condition import RESTART_MEMORY, Condition, condition_at
 from ._fault import FAULT_KINDS, Fault
-from ._logs import log_rows
-from ._metrics import metric_rows
-from ._processes import process_rows
+from ._logs import LogTuple, log_tuples
+from ._metric_values import MetricPlan, SeriesKey
+from ._processes import ProcessPlan, ProcessTuple, process_state
 from ._schedule import FaultSchedule, validate
 from ._topology import Cluster, build_cluster
+
+ROW_KINDS = ("metrics", "logs", "processes")
 
 
 @dataclass
@@ -30,6 +34,20 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.metrics) + len(self.logs) + len(self.processes)
+
+
+@dataclass
+class Chunk:
+    """The rows of some clusters over consecutive steps, shaped for ``Bulk.of`` (``khp.store``).
+
+    ``series`` holds each metric series' points as ``(key, times, values)``, times ascending;
+    ``logs`` and ``processes`` hold tuples in the store's column order (``LogRow(*line)`` is the
+    record of a line), in time order. The same rows as the ``Batch`` of each step, in another shape.
+    """
+
+    series: list[tuple[SeriesKey, Sequence[float], Sequence[float]]] = field(default_factory=list)
+    logs: list[LogTuple] = field(default_factory=list)
+    processes: list[ProcessTuple] = field(default_factory=list)
 
 
 class Fleet:
@@ -68,6 +86,7 @@ class Fleet:
         self._planted: dict[str, list[Fault]] = defaultdict(list)
         for fault in planted:
             self._planted[fault.cluster].append(fault)
+        self._plans: dict[str, tuple[MetricPlan, ProcessPlan]] = {}
 
     def __repr__(self) -> str:
         return f"Fleet(clusters={len(self.clusters)}, seed={self.seed}, fault_rate={self.fault_rate})"
@@ -122,10 +141,83 @@ class Fleet:
             # Recently healed faults still matter: a crashed program shows when it came back.
             faults = self._faults(cluster, min(since - 60.0, t - RESTART_MEMORY), math.nextafter(t, math.inf))
             condition = condition_at(cluster, faults, t)
-            metric_rows(cluster, t, self.seed, condition, batch.metrics)
-            process_rows(cluster, t, self.seed, condition, batch.processes)
-            log_rows(cluster, since, t, self.seed, functools.partial(condition_at, cluster, faults), batch.logs)
+            metrics, programs = self._plan(cluster)
+            batch.metrics += [
+                MetricRow(t, key[3], key[4], key[0], key[1], key[2], value)
+                for key, value in zip(metrics.keys, metrics.values(t, condition), strict=True)
+                if value is not None
+            ]
+            processes: list[ProcessTuple] = []
+            programs.states(t, condition, processes)
+            batch.processes += [process_state(row) for row in processes]
+            logs: list[LogTuple] = []
+            log_tuples(cluster, since, t, self.seed, functools.partial(condition_at, cluster, faults), logs)
+            batch.logs += [LogRow(*line) for line in logs]
         return batch
+
+    def chunk(
+        self,
+        times: Sequence[float],
+        since: float,
+        clusters: Iterable[str] | None = None,
+        kinds: Collection[str] = ROW_KINDS,
+        metric_paths: Collection[str] | None = None,
+    ) -> Chunk:
+        """The rows of ``rows_at(t)`` for each of ``times`` (ascending), log lines of ``(since, times[-1]]``.
+
+        What a step-by-step simulation writes, made in one go: the faults are looked up once
+        and each series' points come together. ``kinds`` (some of ``metrics``, ``logs``,
+        ``processes``) and ``metric_paths`` (``service/role/name``) leave the others out.
+        """
+        chunk = Chunk()
+        if not times:
+            return chunk
+        first, last = times[0], times[-1]
+        paths = None if metric_paths is None else frozenset(metric_paths)
+        chosen = self._select(clusters)
+        faults = {
+            cluster.name: self._faults(
+                cluster, min(since - 60.0, first - RESTART_MEMORY), math.nextafter(last, math.inf)
+            )
+            for cluster in chosen
+        }
+        conditions = {c.name: [condition_at(c, faults[c.name], t) for t in times] for c in chosen}
+        if "metrics" in kinds:
+            for cluster in chosen:
+                chunk.series += self._series(cluster, times, conditions[cluster.name], paths)
+        if "processes" in kinds:  # in time order, the order of their table's index
+            for index, t in enumerate(times):
+                for cluster in chosen:
+                    self._plan(cluster)[1].states(t, conditions[cluster.name][index], chunk.processes)
+        if "logs" in kinds:
+            for cluster in chosen:
+                made = functools.partial(condition_at, cluster, faults[cluster.name])
+                log_tuples(cluster, since, last, self.seed, made, chunk.logs)
+            chunk.logs.sort(key=itemgetter(0))
+        return chunk
+
+    def _series(
+        self, cluster: Cluster, times: Sequence[float], conditions: Sequence[Condition], paths: frozenset[str] | None
+    ) -> list[tuple[SeriesKey, Sequence[float], Sequence[float]]]:
+        plan = self._plan(cluster)[0]
+        steps = [plan.values(t, condition) for t, condition in zip(times, conditions, strict=True)]
+        gaps = any(c.silent or c.down or c.hung or c.removed for c in conditions)  # some value is None
+        found: list[tuple[SeriesKey, Sequence[float], Sequence[float]]] = []
+        for key, column in zip(plan.keys, zip(*steps, strict=True), strict=True):
+            if paths is not None and f"{key[0]}/{key[1]}/{key[2]}" not in paths:
+                continue
+            if gaps and None in column:
+                kept = [(t, value) for t, value in zip(times, column, strict=True) if value is not None]
+                found.append((key, [t for t, _ in kept], [value for _, value in kept]))
+            else:
+                found.append((key, times, cast("tuple[float, ...]", column)))  # no None in it
+        return found
+
+    def _plan(self, cluster: Cluster) -> tuple[MetricPlan, ProcessPlan]:
+        plan = self._plans.get(cluster.name)
+        if plan is None:
+            plan = self._plans[cluster.name] = (MetricPlan(cluster, self.seed), ProcessPlan(cluster, self.seed))
+        return plan
 
     def unreachable(self, t: float, clusters: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
         """The hosts whose Supervisor does not answer at ``t``, as ``(cluster, host, reason)``.

@@ -17,8 +17,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from khp.records import LogRow
-
 from . import _random
 from ._condition import Condition
 from ._topology import Cluster, Host
@@ -180,15 +178,20 @@ _BURSTS_OF = {
 }
 
 
-def log_rows(
+LogTuple = tuple[
+    float, str, str, str, str, str, str
+]  # LogRow's fields: time, cluster, host, service, role, level, message
+
+
+def log_tuples(
     cluster: Cluster,
     since: float,
     t: float,
     seed: int,
     condition_at: Callable[[float], Condition],
-    out: list[LogRow],
+    out: list[LogTuple],
 ) -> None:
-    """Append the lines ``cluster``'s hosts wrote in ``(since, t]`` to ``out``."""
+    """Append the lines ``cluster``'s hosts wrote in ``(since, t]`` to ``out`` (``LogRow(*line)`` is the record)."""
     if t <= since:
         return
     writers = [stream.writers(cluster) for stream in STREAMS]
@@ -219,7 +222,7 @@ def log_rows(
                 for when, level, message in lines:
                     if since < when <= t:
                         out.append(
-                            LogRow(round(when, 3), cluster.name, host.name, stream.service, stream.role, level, message)
+                            (round(when, 3), cluster.name, host.name, stream.service, stream.role, level, message)
                         )
 
 

@@ -4,7 +4,7 @@ A healthy value is a host's stable level (its traits) plus a daily load curve pl
 drawn from a generator keyed on ``(seed, cluster, host, whole second)``. Healthy values stay
 well inside the bundled thresholds (CPU below 55%, disk free above 28%, heap below 75%, load
 below 0.65 per core...), so a cluster without faults raises nothing. The metric tables below
-are data: a new metric is a row of ``_ROLE_METRICS``.
+are data: a new metric is a row of ``_ROLE_METRICS``; ``_metric_values`` makes the values.
 """
 
 from __future__ import annotations
@@ -13,10 +13,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from khp.records import MetricRow
-
-from . import _random
-from ._condition import Condition
 from ._topology import PROGRAMS, Cluster, Host
 
 Baseline = Callable[[Host, Cluster, float, float, float], float]  # host, cluster, t, load, noise -> value
@@ -372,44 +368,4 @@ def daily_load(t: float, cluster: Cluster) -> float:
     return 0.5 + 0.5 * math.sin(2 * math.pi * (t / _DAY + cluster.phase))
 
 
-def metric_rows(cluster: Cluster, t: float, seed: int, condition: Condition, out: list[MetricRow]) -> None:
-    """Append the metric rows ``cluster`` reports at ``t`` to ``out``.
-
-    A fault's value for ``(host, path)`` replaces the baseline on that host; one for ``(None,
-    path)`` on every host, except that a leader-only value goes to the leader alone.
-    """
-    second = math.floor(t)
-    load = daily_load(t, cluster)
-    values = condition.values
-    leaders = _leaders(cluster, condition)
-    name = cluster.name
-    for host in cluster.hosts:
-        if condition.silent_program(host.name, "khp-agent"):
-            continue  # the agent ships every metric of its host
-        noise = _random.rng(_random.METRICS, seed, cluster.number, host.index, second).random
-        for program in host.programs:
-            specs = PROGRAM_METRICS.get(program)
-            if specs is None or condition.silent_program(host.name, program):
-                continue
-            for spec in specs:
-                value = spec.baseline(host, cluster, t, load, 2.0 * noise() - 1.0)
-                if spec.leader and host.name != leaders.get(program):
-                    value = values.get((host.name, spec.path), 0.0) if values else 0.0
-                elif values:
-                    value = values.get((host.name, spec.path), values.get((None, spec.path), value))
-                out.append(MetricRow(t, name, host.name, spec.service, spec.role, spec.name, value))
-
-
-_LEADER_PROGRAMS = frozenset(program for program, specs in PROGRAM_METRICS.items() if any(s.leader for s in specs))
-
-
-def _leaders(cluster: Cluster, condition: Condition) -> dict[str, str]:
-    """The active instance of each HA role: the first host whose program is up (a failover moves it)."""
-    found: dict[str, str] = {}
-    for host in cluster.hosts:
-        if host.name in condition.silent:
-            continue
-        for program in host.programs:
-            if program in _LEADER_PROGRAMS and program not in found and (host.name, program) not in condition.down:
-                found[program] = host.name
-    return found
+LEADER_PROGRAMS = frozenset(program for program, specs in PROGRAM_METRICS.items() if any(s.leader for s in specs))

@@ -1,7 +1,8 @@
-"""Writing a simulated period into the embedded store, one step at a time."""
+"""Writing a simulated period into the embedded store."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -10,12 +11,10 @@ from typing import Any
 
 from khp.store import Store
 
-from ._fleet import Fleet
-from ._topology import Cluster
+from ._fleet import ROW_KINDS, Fleet
+from ._pieces import Work, apart_pays, made_apart, pieces
 
 Progress = Callable[[int, int], None]  # (steps written, steps in all)
-ROW_KINDS = ("metrics", "logs", "processes")
-_HOSTS_PER_WRITE = 2500  # a write of ~2,500 hosts is ~25,000 metric rows: large enough to be fast, small enough
 
 
 @dataclass(frozen=True)
@@ -89,43 +88,45 @@ def simulate(
     clusters: Iterable[str] | None = None,
     kinds: Collection[str] = ROW_KINDS,
     metric_paths: Collection[str] | None = None,
+    parallel: bool | None = None,
 ) -> SimulationSummary:
     """Write the fleet's rows at ``start``, ``start + step``, ... ``end`` into ``store``.
 
     Each step writes the log lines of the ``step`` seconds before it, so consecutive steps
-    cover the period without gaps or overlaps. Rows are made and written a few thousand hosts
-    at a time, so memory stays flat whatever the fleet's size and the period's length.
+    cover the period without gaps or overlaps. The rows are exactly those ``Fleet.rows_at``
+    gives for each step, made and written (``Store.write_bulk``) in pieces of up to a day of
+    one cluster's metrics and an hour of a few thousand hosts' process states and log lines,
+    so memory stays flat whatever the fleet's size and the period's length. ``progress(steps
+    written, steps)`` is called after each piece (the count is a share of the pieces of a span).
 
     By default everything is written. ``clusters`` limits it to those clusters, ``kinds`` to
     some of ``metrics``, ``logs``, ``processes``, and ``metric_paths`` the metrics to those
     ``service/role/name`` paths: a backtest of one monitor over days needs only what it reads.
-    The rows written are exactly those a full simulation writes for them.
+    ``parallel`` makes the rows in a second process while this one writes (default: when the
+    period is long enough for it to pay, and this process runs no other thread).
     """
     unknown = sorted(set(kinds) - set(ROW_KINDS))
     if unknown:
         raise ValueError(f"unknown row kinds {', '.join(unknown)}; use some of {', '.join(ROW_KINDS)}")
     times = step_times(start, end, step)
     chosen = [fleet.cluster(name) for name in clusters] if clusters is not None else list(fleet.clusters)
-    paths = frozenset(metric_paths) if metric_paths is not None else None
+    work = Work(
+        times=times,
+        step=step,
+        clusters=tuple(cluster.name for cluster in chosen),
+        kinds=tuple(kind for kind in ROW_KINDS if kind in kinds),
+        metric_paths=frozenset(metric_paths) if metric_paths is not None else None,
+    )
     began = time.perf_counter()
-    metrics = logs = processes = 0
-    groups = _groups(chosen)
-    for done, t in enumerate(times, start=1):
-        for names in groups:
-            batch = fleet.rows_at(t, since=t - step, clusters=names)
-            if "metrics" in kinds:
-                rows = batch.metrics
-                if paths is not None:
-                    rows = [row for row in rows if f"{row.service}/{row.role}/{row.name}" in paths]
-                metrics += store.write_metrics(rows)
-            if batch.logs and "logs" in kinds:
-                logs += store.write_logs(batch.logs)
-            if "processes" in kinds:
-                processes += store.write_processes(batch.processes)
-            del batch
-        if progress is not None:
-            progress(done, len(times))
-    names = [cluster.name for cluster in chosen]
+    apart = apart_pays(work, fleet) if parallel is None else parallel
+    written = [0, 0, 0]
+    made = made_apart(fleet, work) if apart else pieces(fleet, work)
+    with contextlib.closing(made):
+        for piece in made:
+            counts = store.write_bulk(piece.bulk)
+            written = [sum(pair) for pair in zip(written, counts, strict=True)]
+            if progress is not None:
+                progress(piece.done, len(times))
     return SimulationSummary(
         start=start,
         end=times[-1],
@@ -134,21 +135,9 @@ def simulate(
         clusters=len(chosen),
         hosts=sum(len(cluster.hosts) for cluster in chosen),
         processes=sum(cluster.processes for cluster in chosen),
-        metrics=metrics,
-        logs=logs,
-        process_states=processes,
-        faults=len(fleet.faults_between(start - step, times[-1] + 1e-6, names)),
+        metrics=written[0],
+        logs=written[1],
+        process_states=written[2],
+        faults=len(fleet.faults_between(start - step, times[-1] + 1e-6, work.clusters)),
         seconds=time.perf_counter() - began,
     )
-
-
-def _groups(clusters: Iterable[Cluster]) -> list[list[str]]:
-    groups: list[list[str]] = [[]]
-    hosts = 0
-    for cluster in clusters:
-        if hosts >= _HOSTS_PER_WRITE:
-            groups.append([])
-            hosts = 0
-        groups[-1].append(cluster.name)
-        hosts += len(cluster.hosts)
-    return groups

@@ -5,8 +5,10 @@ It is the default data source, so the product runs on a laptop with no servers::
     store = Store("var/khp.db")
     store.load_file("metrics", "metrics.jsonl")   # all or nothing; IngestError names the line
     store.latest_values("kudu", "tserver", "server.tablets_num_running", start, end)
+    store.write_bulk(Bulk.of(series, logs, processes))   # many rows at once, a few times faster
 """
 
+from ._bulk import Bulk
 from ._cycles import CycleLog
 from ._errors import IngestError, StoreError
 from ._feeds import FeedLog
@@ -17,6 +19,7 @@ from ._wildcard import matches, words
 __all__ = [
     "AGGREGATES",
     "KINDS",
+    "Bulk",
     "CycleLog",
     "FeedLog",
     "IngestError",

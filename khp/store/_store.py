@@ -16,6 +16,8 @@ from typing import IO, TypeVar
 from khp.configuration import create_private
 from khp.records import LogRow, MetricRow, ProcessState
 
+from ._bulk import Bulk
+from ._bulk import insert as insert_bulk
 from ._errors import StoreError
 from ._ingest import iter_records
 from ._schema import BACKFILL_LATEST, SCHEMA
@@ -24,6 +26,7 @@ from ._wildcard import matches
 AGGREGATES = {"max": "MAX", "min": "MIN", "sum": "SUM", "avg": "AVG", "count": "COUNT"}
 SeriesKey = tuple[str, str, str, str, str]
 _BATCH = 5000  # rows per executemany while loading: memory stays flat, the transaction spans the file
+_CLUSTERS_PER_READ = 200  # new series of more clusters than this: read all of a metric's series at once
 _T = TypeVar("_T")
 
 
@@ -146,6 +149,21 @@ class Store:
         with self._failures("write to"), self._connection() as conn:
             return self._insert_processes(conn, list(rows))
 
+    def write_bulk(self, bulk: Bulk) -> tuple[int, int, int]:
+        """Write ``bulk`` (``Bulk.of(series, logs, processes)``) in one transaction, a few times faster
+        than ``write_metrics`` & co.; the metric points, log lines and process states written.
+
+        Readers see all of it or none.
+        """
+        conn = self._connection()
+        try:
+            with self._failures("write to"), conn:
+                insert_bulk(conn, bulk, self._series_ids(conn, {key for key, _times, _values in bulk.series}))
+        except BaseException:
+            self._forget_series()
+            raise
+        return bulk.counts
+
     def _inserts(self) -> dict[str, Callable[[sqlite3.Connection, Sequence], int]]:
         return {"metrics": self._insert_metrics, "logs": self._insert_logs, "processes": self._insert_processes}
 
@@ -183,13 +201,18 @@ class Store:
             wanted = set(missing)
             found = {}
             # One read per metric name rather than one per new series: a fleet's first write has
-            # hundreds of thousands of series but only a few dozen names.
-            for service, role, name in {key[:3] for key in missing}:
-                rows = conn.execute(
-                    "SELECT id, cluster, host FROM series WHERE service = ? AND role = ? AND name = ?",
-                    (service, role, name),
-                )
-                for series_id, cluster, host in rows:
+            # hundreds of thousands of series but only a few dozen names. The read is narrowed to
+            # the clusters of the new series, so writing a fleet cluster by cluster stays linear.
+            clusters: dict[tuple[str, str, str], set[str]] = {}
+            for service, role, name, cluster, _host in missing:
+                clusters.setdefault((service, role, name), set()).add(cluster)
+            for (service, role, name), among in clusters.items():
+                sql = "SELECT id, cluster, host FROM series WHERE service = ? AND role = ? AND name = ?"
+                params = [service, role, name]
+                if len(among) <= _CLUSTERS_PER_READ:
+                    sql += f" AND cluster IN ({', '.join('?' * len(among))})"
+                    params += sorted(among)
+                for series_id, cluster, host in conn.execute(sql, params):
                     key = (service, role, name, cluster, host)
                     if key in wanted:
                         found[key] = series_id

@@ -6,6 +6,7 @@ from collections import Counter
 from types import MappingProxyType
 
 from khp.backtest import GroupTimings, NotificationEstimate
+from khp.backtest._notifications import Notification
 from khp.configuration import ClusterConfig, Config, RouteTimings, RoutingConfig
 
 T = 1795946400.0
@@ -104,6 +105,33 @@ def test_critical_inhibits_warning_of_the_same_check_cluster_and_host() -> None:
     estimate.advance(T + 3600)  # the warning still fires: now it is notified
     assert counts(estimate, "warning") == Counter(first=1)
     assert counts(estimate, "critical") == Counter(first=1, resolve=1)
+
+
+def test_a_warning_inhibited_after_its_first_notification_sends_nothing_while_inhibited() -> None:
+    estimate = NotificationEstimate(config(group_wait=0, group_interval=60))
+    estimate.fire(alert("h1", "warning"), T)
+    estimate.advance(T)
+    estimate.fire(alert("h1", "critical"), T + 60)
+    estimate.advance(T + 600)  # every alert of the warning's group is muted: Alertmanager sends nothing
+    assert counts(estimate, "warning") == Counter(first=1)
+    estimate.resolve(alert("h1", "warning"), T + 600)
+    estimate.advance(T + 1200)  # nor the resolution it cannot show
+    assert counts(estimate, "warning") == Counter(first=1)
+
+
+def test_a_listener_hears_each_notification_with_its_alerts() -> None:
+    heard: list[Notification] = []
+    estimate = NotificationEstimate(config(group_wait=30, group_interval=300), listener=heard.append)
+    estimate.fire(alert("h1"), T)
+    estimate.fire(alert("h2"), T + 10)
+    estimate.resolve(alert("h1"), T + 100)
+    estimate.advance(T + 400)
+
+    group = ("Disk full", "alpha", "warning")
+    assert heard == [
+        Notification(group, "first", T + 30, frozenset({alert("h1"), alert("h2")}), frozenset()),
+        Notification(group, "update", T + 330, frozenset({alert("h2")}), frozenset({alert("h1")})),
+    ]
 
 
 def test_timings_per_cluster_fall_back_to_the_defaults() -> None:

@@ -7,6 +7,7 @@ import pytest
 from khp.routing import (
     ReceiverName,
     UnknownReceiver,
+    alert_rooms,
     critical_rooms,
     parse_receiver_name,
     receiver_name,
@@ -93,3 +94,13 @@ def test_the_heartbeat_receiver_has_no_room() -> None:
 
 def test_critical_rooms_are_the_default_and_every_clusters_own() -> None:
     assert critical_rooms(fleet_config()) == ("kakaowork:200", "kakaotalk:oncall", "kakaowork:2", "kakaotalk:own")
+
+
+def test_an_alert_reaches_the_rooms_of_its_clusters_route_for_its_severity() -> None:
+    config = fleet_config()
+    assert alert_rooms(config, "own", "critical") == OWN_ROOMS["critical"]
+    assert alert_rooms(config, "half-x", "critical") == HALF_ROOMS["critical"]
+    assert alert_rooms(config, "half-x", "warning") == DEFAULT_ROOMS["warning"]  # no warning rooms of its own
+    assert alert_rooms(config, "unknown", "warning") == DEFAULT_ROOMS["warning"]
+    assert alert_rooms(config, None, "critical") == DEFAULT_ROOMS["critical"]
+    assert alert_rooms(config, "own", "none") == ("kakaowork:1", "kakaotalk:own")  # the root route: both levels
