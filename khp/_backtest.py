@@ -35,12 +35,14 @@ from ._common import UsageError
 _BACKTEST_EPILOG = """\
 Each evaluation time runs the monitors as of that time, then the alert bridge's rules: a
 problem fires once present at every step for its pending time, resolves when gone, and keeps
-its state while its monitor fails. "notified" estimates Alertmanager's notifications for the
-routes `khp alertmanager-config` renders: groups per (alertname, cluster) within each
-severity's route; the first notification group_wait after the first firing alert, then at
-most one per group_interval while the group changes, a repeat after repeat_interval with
-nothing new, and one when all of it resolved; critical inhibits warning on equal alertname,
-cluster and host; each cluster's own routing timings. Silences are not replayed.
+its state while its monitor fails. "sent" (notifications sent) estimates Alertmanager's
+notifications for the routes `khp alertmanager-config` renders: groups per (alertname,
+cluster) within each severity's route; the first notification group_wait after the first
+firing alert, then at most one per group_interval while the group changes, a repeat after
+repeat_interval with nothing new, and one when all of it resolved; critical inhibits warning
+on equal alertname, cluster and host; each cluster's own routing timings. "notified"
+(problems notified) counts the alerts that were in a notification while they fired, as
+`khp stats` does. Silences are not replayed.
 
 --set edits the configuration as its files would: KEY.LEVEL=V the default in khp.yml
 (clusters whose own file sets that level keep it), CLUSTER:KEY.LEVEL=V one cluster's file;

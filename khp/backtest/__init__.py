@@ -14,7 +14,7 @@ configuration on the same query answers::
                           start=now - 7 * 86400, end=now, step=60,
                           overrides=["druid_slot_used_percent.warning=85"])
     print(render_report(report))
-    report.row("Task slot usage", "druid-002").candidate.notifications
+    report.row("Task slot usage", "druid-002").candidate.notifications_sent
 
 ``tuning_hints`` reads the alert history for noisy checks (most problems heal before their
 pending time, or fire in bursts), suggests a threshold or a pending time, and backtests it.

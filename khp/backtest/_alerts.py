@@ -90,9 +90,11 @@ class AlertReplay:
         rows = {key: Counter(tally) for key, tally in self.tallies.items()}
         for group, kinds in self.notices.counts.items():
             row = rows.setdefault(group, Counter())
-            row["notifications"] += sum(kinds[kind] for kind in KINDS)
+            row["notifications_sent"] += sum(kinds[kind] for kind in KINDS)
             row["repeats"] += kinds["repeat"]
             row["resolve_notifications"] += kinds["resolve"]
+        for group, alerts in self.notices.notified.items():
+            rows.setdefault(group, Counter())["problems_notified"] += alerts
         return rows
 
     def _tally(self, problem: Problem, what: str) -> None:

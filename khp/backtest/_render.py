@@ -12,9 +12,10 @@ from khp.configuration import format_duration, format_time
 from ._hints import HintsReport
 from ._report import BacktestReport, Counts
 
-COLUMNS = ("detected", "fired", "notified")
+COLUMNS = ("detected", "fired", "notified", "sent")
 ESTIMATE = [
-    "notified: Alertmanager's notifications, estimated per (alertname, cluster) group of each severity route:",
+    "notified: problems notified (alerts in a notification while firing); sent: notifications sent.",
+    "Alertmanager's notifications are estimated per (alertname, cluster) group of each severity route:",
     "  the first group_wait after it fires, updates at most every group_interval, a repeat after repeat_interval,",
     "  one on resolve; critical inhibits warning; silences are not replayed (see khp backtest --help)",
 ]
@@ -86,7 +87,12 @@ def render_hints(report: HintsReport) -> str:
         if hint.before is not None and hint.after is not None:
             effect = ", ".join(
                 f"{name} {getattr(hint.before, field)} -> {getattr(hint.after, field)}"
-                for name, field in (("detected", "detected"), ("fired", "fired"), ("notified", "notifications"))
+                for name, field in (
+                    ("detected", "detected"),
+                    ("fired", "fired"),
+                    ("problems notified", "problems_notified"),
+                    ("notifications sent", "notifications_sent"),
+                )
             )
             lines.append(f"   backtest: {effect}")
         lines.append("")
@@ -125,7 +131,7 @@ class ProgressBar:
 
 
 def _cells(counts: Counts) -> list[str]:
-    return [str(counts.detected), str(counts.fired), str(counts.notifications)]
+    return [str(counts.detected), str(counts.fired), str(counts.problems_notified), str(counts.notifications_sent)]
 
 
 def _grid(names: Sequence[str], groups: Sequence[str], rows: Sequence[Sequence[str]], totals: int = 0) -> list[str]:

@@ -23,7 +23,8 @@ class Counts:
     resolved: int = 0  # fired, then gone
     pending_at_end: int = 0  # still pending at the end of the period
     firing_at_end: int = 0  # still firing at the end of the period
-    notifications: int = 0  # Alertmanager's estimated notifications (webhook calls), all kinds
+    problems_notified: int = 0  # fired problems (alerts) that were in a notification while firing
+    notifications_sent: int = 0  # Alertmanager's estimated notifications (webhook calls), all kinds
     repeats: int = 0  # of which re-sent after repeat_interval with nothing new
     resolve_notifications: int = 0  # of which sent because everything resolved
 

@@ -115,7 +115,7 @@ def _rows(current: AlertReplay, candidate: AlertReplay | None) -> tuple[Backtest
 
 
 def _order(row: BacktestRow) -> tuple:
-    most = max(row.current.notifications, row.candidate.notifications if row.candidate else 0)
+    most = max(row.current.notifications_sent, row.candidate.notifications_sent if row.candidate else 0)
     detected = max(row.current.detected, row.candidate.detected if row.candidate else 0)
     return (-most, -detected, row.check, row.cluster, row.severity)
 

@@ -44,9 +44,15 @@ def test_the_hints_the_history_gives(project: Config, druid: list[type[Monitor]]
 def test_each_suggestion_is_backtested(planted: Config, druid: list[type[Monitor]]) -> None:
     report = tuning_hints(planted, druid, START, UNTIL)
     cache, segments = report.hints
-    assert cache.before == Counts(detected=11, healed=10, fired=1, resolved=1, notifications=2, resolve_notifications=1)
-    assert cache.after == Counts(detected=3, healed=2, fired=1, resolved=1, notifications=2, resolve_notifications=1)
-    assert segments.before == Counts(detected=4, fired=4, resolved=4, notifications=8, resolve_notifications=4)
+    assert cache.before == Counts(
+        detected=11, healed=10, fired=1, resolved=1, problems_notified=1, notifications_sent=2, resolve_notifications=1
+    )
+    assert cache.after == Counts(
+        detected=3, healed=2, fired=1, resolved=1, problems_notified=1, notifications_sent=2, resolve_notifications=1
+    )
+    assert segments.before == Counts(
+        detected=4, fired=4, resolved=4, problems_notified=4, notifications_sent=8, resolve_notifications=4
+    )
     assert segments.after == Counts(detected=4, healed=4)
     assert report.period is not None and report.period.count == 901
     assert report.events == len(events())
@@ -81,12 +87,12 @@ def test_the_hints_command(planted: Config, capsys: pytest.CaptureFixture[str]) 
         "   9% of 11 detected problems fired; the rest healed before their pending time",
         "   suggestion: druid_segment_cache_used_percent.warning: 85 -> 93"
         " (by the values first seen: 0 of 1 fired problems below it)",
-        "   backtest: detected 11 -> 3, fired 1 -> 1, notified 2 -> 2",
+        "   backtest: detected 11 -> 3, fired 1 -> 1, problems notified 1 -> 1, notifications sent 2 -> 2",
         "",
         "2. Unavailable segments (warning, DruidMonitor): fires in bursts",
         "   3 of 4 firings came less than 1h after the same problem resolved",
         "   suggestion: pending of 'Unavailable segments': 5m -> 7m",
-        "   backtest: detected 4 -> 4, fired 4 -> 0, notified 8 -> 0",
+        "   backtest: detected 4 -> 4, fired 4 -> 0, problems notified 4 -> 0, notifications sent 8 -> 0",
     ]
 
 
