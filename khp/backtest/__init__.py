@@ -24,9 +24,10 @@ levels or checks).
 """
 
 from ._errors import BacktestError, OverrideError
+from ._faults import Kept, Span
 from ._hints import BURSTS, HEALS, Hint, HintRules, HintsReport, find_hints, tuning_hints
 from ._notifications import GroupTimings, NotificationEstimate
-from ._overrides import Override, PendingOverride, apply_overrides, parse_override, parse_pending
+from ._overrides import Override, PendingOverride, apply_overrides, apply_pending, parse_override, parse_pending
 from ._period import Period
 from ._render import ProgressBar, render_hints, render_report
 from ._replay import Side, replay
@@ -45,6 +46,7 @@ __all__ = [
     "Hint",
     "HintRules",
     "HintsReport",
+    "Kept",
     "NotificationEstimate",
     "Override",
     "OverrideError",
@@ -52,7 +54,9 @@ __all__ = [
     "Period",
     "ProgressBar",
     "Side",
+    "Span",
     "apply_overrides",
+    "apply_pending",
     "find_hints",
     "parse_override",
     "parse_pending",

@@ -117,7 +117,7 @@ class BacktestReport:
             "clusters": list(self.clusters) if self.clusters is not None else None,
             "candidate": {
                 "set": [change.as_dict() for change in self.changes],
-                "pending": [{"check": p.check, "seconds": p.seconds} for p in self.pending],
+                "pending": [{"check": p.check, "cluster": p.cluster, "seconds": p.seconds} for p in self.pending],
             }
             if self.candidate is not None
             else None,
@@ -137,5 +137,10 @@ class BacktestReport:
         parts = [str(change) for change in self.changes]
         for pending in self.pending:
             seconds = format_duration(pending.seconds)
-            parts.append(f"pending {seconds}" if pending.check is None else f"pending of {pending.check!r} {seconds}")
+            if pending.cluster is not None:
+                parts.append(f"pending of {pending.cluster} {seconds}")
+            else:
+                parts.append(
+                    f"pending {seconds}" if pending.check is None else f"pending of {pending.check!r} {seconds}"
+                )
         return ", ".join(parts)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from evaluator import Monitor, discover_monitors
-from khp.backtest import BacktestError, Counts, Override, OverrideError, PendingOverride, run_backtest
+from khp.backtest import BacktestError, BacktestRow, Counts, Override, OverrideError, PendingOverride, run_backtest
 from khp.configuration import Config
 
 from .helpers import CHECK, CLUSTER, START, make_project, plant_faults, slots_full
@@ -166,6 +166,25 @@ def test_a_longer_pending_time_keeps_the_fault_from_firing(project: Config, drui
     assert (shorter.candidate.fired, shorter.candidate.healed) == (2, 0)  # 3 minutes outlast 2
 
 
+def test_a_cluster_pending_time_is_an_edit_of_its_file(tmp_path: Path) -> None:
+    # druid-002's file sets 10m: the long fault fires there; "druid-002:2h" replaces its file's value
+    config = make_project(tmp_path, clusters={CLUSTER: "pending: 10m\n"})
+    plant_faults(config, [SHORT, LONG], START, END)
+    report = run_backtest(config, discover_monitors(config), START, END, 60.0, pending=[f"{CLUSTER}:2h"])
+    row = report.row(CHECK, CLUSTER, "warning")
+    assert row is not None and row.current.fired == 1
+    assert row.candidate == Counts(detected=2, healed=2)
+    assert report.pending == (PendingOverride(7200.0, None, CLUSTER),)
+    assert report.describe_candidate() == "pending of druid-002 2h"
+    assert report.as_json()["candidate"]["pending"] == [{"check": None, "cluster": CLUSTER, "seconds": 7200.0}]
+    other = run_backtest(config, discover_monitors(config), START, END, 60.0, pending=["druid-009:2h"])
+    assert other.row(CHECK, CLUSTER, "warning") == BacktestRow(
+        CHECK, CLUSTER, "warning", "DruidMonitor", other.current, other.current
+    )  # another cluster's file changes nothing here
+    assert PendingOverride(600.0, None, CLUSTER).current(config) == 600.0
+    assert PendingOverride(600.0, None, "druid-009").current(config) == 300.0  # evaluation.pending
+
+
 def test_the_candidate_reads_the_same_answers(project: Config, druid: list[type[Monitor]]) -> None:
     plant_faults(project, [LONG], START, END)
     alone = backtest(project, druid)
@@ -259,6 +278,10 @@ def test_a_value_given_twice_and_an_unknown_pending_check_are_errors(
     )
     with pytest.raises(OverrideError, match="not a duration"):
         backtest(project, druid, pending=["soon"])
+    with pytest.raises(OverrideError, match=r"write CLUSTER:DURATION, e\.g\. kudu-004:15m"):
+        backtest(project, druid, pending=[" :10m"])
+    with pytest.raises(OverrideError, match="a cluster's file sets one pending time for all its checks"):
+        PendingOverride(600.0, CHECK, CLUSTER)
     with pytest.raises(OverrideError, match="no threshold 'nope'"):
         backtest(project, druid, Override("nope", "warning", 1.0))
 
