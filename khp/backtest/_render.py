@@ -1,4 +1,4 @@
-"""Text for a terminal: the backtest table, the hints, and a progress bar."""
+"""Text for a terminal: the backtest table and a progress bar."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from khp.configuration import format_duration, format_time
+from khp.configuration import format_duration
 
-from ._hints import HintsReport
 from ._report import BacktestReport, Counts
 
 COLUMNS = ("detected", "fired", "notified", "sent")
@@ -59,44 +58,6 @@ def render_report(report: BacktestReport) -> str:
     lines += ESTIMATE
     lines.append(f"timings (group_wait/group_interval/repeat_interval): {timings}")
     return "\n".join(lines) + "\n"
-
-
-def render_hints(report: HintsReport) -> str:
-    """Each hint: the noisy check, why, the suggestion, and its backtested effect."""
-    scope = f"cluster {report.cluster}" if report.cluster else "all clusters"
-    lines = [
-        f"Tuning hints from the alert history {format_time(report.since)} .. {format_time(report.until)}, {scope}:"
-        f" {report.events:,} events",
-    ]
-    if report.period is not None:
-        lines.append(f"each suggestion backtested {report.period} ({report.period.count:,} evaluations)")
-    lines.append("")
-    if not report.hints:
-        lines.append("no noisy check: nothing to suggest")
-    for number, hint in enumerate(report.hints, start=1):
-        what = "most heal before their pending time" if hint.reason == "heals" else "fires in bursts"
-        lines.append(f"{number}. {hint.check} ({hint.severity}, {hint.monitor or 'monitor unknown'}): {what}")
-        lines.append(f"   {hint.why}")
-        if hint.suggestion:
-            extra = ""
-            if hint.fired_cut is not None:
-                extra = f" (by the values first seen: {hint.fired_cut} of {hint.fired} fired problems below it)"
-            lines.append(f"   suggestion: {hint.suggestion}{extra}")
-        if hint.note:
-            lines.append(f"   no suggestion: {hint.note}" if not hint.suggestion else f"   note: {hint.note}")
-        if hint.before is not None and hint.after is not None:
-            effect = ", ".join(
-                f"{name} {getattr(hint.before, field)} -> {getattr(hint.after, field)}"
-                for name, field in (
-                    ("detected", "detected"),
-                    ("fired", "fired"),
-                    ("problems notified", "problems_notified"),
-                    ("notifications sent", "notifications_sent"),
-                )
-            )
-            lines.append(f"   backtest: {effect}")
-        lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 class ProgressBar:

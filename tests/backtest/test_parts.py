@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import threading
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 
 from evaluator import Monitor
 from khp import backtest
+from khp._config_check import findings
 from khp.backtest import (
     BacktestError,
+    HintRules,
     Kept,
     Override,
     Period,
@@ -19,13 +22,14 @@ from khp.backtest import (
     Span,
     apply_overrides,
     apply_pending,
+    hint_rules,
     parse_override,
     parse_pending,
 )
 from khp.backtest._checks import check_rules, literal_checks
 from khp.backtest._faults import kept, lasting
 from khp.backtest._shared import SharedAnswers
-from khp.configuration import ClusterConfig, Config, Threshold
+from khp.configuration import ClusterConfig, Config, ConfigError, Threshold, load_config
 from khp.records import ProcessState
 from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
 
@@ -124,6 +128,31 @@ def test_lasting_faults_and_what_a_candidate_keeps() -> None:
     )
     assert kept(faults, later, end, lambda f: f.severity == "critical") == Kept(1, 1, (), 600.0, end)
     assert held + Kept(1, 1, (), 900.0) == Kept(3, 2, (now[2],), 900.0, end)
+
+
+def test_hints_lasting_is_read_from_khp_yml(tmp_path: Path) -> None:
+    def load(text: str) -> Config:
+        (tmp_path / "khp.yml").write_text(text)
+        return load_config(tmp_path / "khp.yml")
+
+    assert hint_rules(load("evaluation: {interval: 1m}\n")) == HintRules(lasting=1800.0)
+    assert hint_rules(load("hints: {lasting: 1h}\n")).lasting == 3600.0
+    assert HintRules(lasting=3600.0).short == 1800.0
+    cases = [
+        ("hints: {lasting: soon}\n", "hints.lasting: 'soon' is not a duration"),
+        ("hints: {lasting: 0s}\n", "hints.lasting: must be longer than 0 seconds"),
+        ("hints: {lasting: 1m}\n", "hints.lasting: must be at least two evaluation intervals (2m)"),
+        ("hints: {lastng: 30m}\n", "hints.lastng: unknown key; allowed keys here: lasting"),
+    ]
+    for text, message in cases:
+        config = load(text)
+        with pytest.raises(ConfigError) as error:
+            hint_rules(config)
+        assert str(error.value).startswith(f"{config.file}: {message}"), str(error.value)
+        errors, _warnings = findings(config, {})
+        assert any(message in e for e in errors), errors  # khp check-config says it too
+    with pytest.raises(ConfigError, match="hints: expected a mapping, got str '30m'"):
+        load("hints: 30m\n")  # the loader reads every component's section as a mapping
 
 
 class Counting:
@@ -259,8 +288,8 @@ def test_the_progress_bar() -> None:
 
 def test_the_public_surface() -> None:
     assert backtest.__all__ == [
+        "BAND",
         "BURSTS",
-        "HEALS",
         "BacktestError",
         "BacktestReport",
         "BacktestRow",
@@ -279,9 +308,11 @@ def test_the_public_surface() -> None:
         "ProgressBar",
         "Side",
         "Span",
+        "Together",
         "apply_overrides",
         "apply_pending",
         "find_hints",
+        "hint_rules",
         "parse_override",
         "parse_pending",
         "render_hints",
