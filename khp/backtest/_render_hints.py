@@ -49,7 +49,7 @@ def _hint(number: int, hint: Hint) -> list[str]:
     else:
         where = f"on {hint.cluster}" if hint.cluster else "fleet-wide"
         title = (
-            f"{hint.check} ({monitor}) {where}: its short {hint.severity} alerts sit in a band below the lasting ones"
+            f"{hint.check} ({monitor}), {where}: its short {hint.severity} alerts sit in a band below the lasting ones"
         )
     lines = [f"{number}. {title}", f"   {hint.why}"]
     if not hint.backtested and not hint.rejected:
