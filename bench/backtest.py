@@ -136,15 +136,15 @@ HEADER = [
     "ms/eval",
     "peak RSS MiB",
     "queries run/asked",
-    "current det/fired/notif",
-    "candidate det/fired/notif",
+    "current det/fired/sent",
+    "candidate det/fired/sent",
 ]
 
 
 def _counts(counts: dict[str, int] | None) -> str:
     if counts is None:
         return "-"
-    return f"{counts['detected']}/{counts['fired']}/{counts['notifications']}"
+    return f"{counts['detected']}/{counts['fired']}/{counts['notifications_sent']}"
 
 
 def _table(rows: list[list[str]]) -> None:

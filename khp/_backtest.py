@@ -1,7 +1,7 @@
 """``khp backtest`` and ``khp hints``: replay monitors over stored history; tune noisy checks.
 
 khp backtest [MONITOR...] [--from 7d] [--until TIME] [--step 1m] [--cluster C] [--set KEY.LEVEL=V ...]
-             [--pending [CHECK=]DURATION ...] [--json] [--progress]
+             [--pending [CHECK=|CLUSTER:]DURATION ...] [--json] [--progress]
 khp hints [--since 7d] [--until TIME] [--step 1m] [--cluster C] [--no-backtest] [--json] [--progress]
 
 Exit codes: 0 printed, 2 a bad option (unknown monitor, key, level or check), 1 the history
@@ -35,19 +35,38 @@ from ._common import UsageError
 _BACKTEST_EPILOG = """\
 Each evaluation time runs the monitors as of that time, then the alert bridge's rules: a
 problem fires once present at every step for its pending time, resolves when gone, and keeps
-its state while its monitor fails. "notified" estimates Alertmanager's notifications for the
-routes `khp alertmanager-config` renders: groups per (alertname, cluster) within each
-severity's route; the first notification group_wait after the first firing alert, then at
-most one per group_interval while the group changes, a repeat after repeat_interval with
-nothing new, and one when all of it resolved; critical inhibits warning on equal alertname,
-cluster and host; each cluster's own routing timings. Silences are not replayed.
+its state while its monitor fails. "sent" (notifications sent) estimates Alertmanager's
+notifications for the routes `khp alertmanager-config` renders: groups per (alertname,
+cluster) within each severity's route; the first notification group_wait after the first
+firing alert, then at most one per group_interval while the group changes, a repeat after
+repeat_interval with nothing new, and one when all of it resolved; critical inhibits warning
+on equal alertname, cluster and host; each cluster's own routing timings. "notified"
+(problems notified) counts the alerts that were in a notification while they fired, as
+`khp stats` does. Silences are not replayed.
 
 --set edits the configuration as its files would: KEY.LEVEL=V the default in khp.yml
 (clusters whose own file sets that level keep it), CLUSTER:KEY.LEVEL=V one cluster's file;
-V null turns the level off. Examples:
+V null turns the level off. --pending DURATION gives every problem that pending time,
+CHECK=DURATION one check's problems (as pending= on its emit would), CLUSTER:DURATION edits the
+cluster's file (pending:, for its checks that do not set their own in code). Examples:
   khp backtest DruidMonitor --from 7d --set druid_slot_used_percent.warning=85
   khp backtest --from 2d --cluster druid-002 --set druid-002:druid_slot_used_percent.critical=null
   khp backtest HostMonitor --from 1d --pending "CPU usage=15m"
+  khp backtest --from 7d --cluster kudu-004 --pending kudu-004:15m
+"""
+
+_HINTS_EPILOG = """\
+Reads the alert history for checks whose notified alerts do not last. Short: fired and gone
+within half of hints.lasting (khp.yml, default 30m); lasting: fired and present for
+hints.lasting or more. A check whose fired alerts are mostly short gets a longer pending time;
+one whose short alerts' values sit in a band below the lasting ones' gets a threshold. Where
+one cluster holds most of a check's short alerts (or with --cluster), the change is that
+cluster's override: CLUSTER:KEY.LEVEL=V, or its cluster file's pending time.
+
+Each change is backtested over the period beside the current settings: it is suggested only
+if every lasting fault still fires (the delay is shown) and it saves notifications; otherwise
+it is shown as rejected, with the faults it would lose. "Together" adds up the suggestions that
+act on different checks and clusters, with the khp backtest command that replays them all.
 """
 
 
@@ -79,8 +98,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         "--pending",
         action="append",
         default=[],
-        metavar="[CHECK=]DURATION",
-        help="a candidate pending time for every check or one (repeatable)",
+        metavar="[CHECK=|CLUSTER:]DURATION",
+        help="a candidate pending time for every check, one check, or one cluster's file (repeatable)",
     )
     backtest.add_argument("--json", action="store_true", help="print the report as JSON")
     backtest.add_argument("--progress", action="store_true", help="draw the progress bar even if stderr is no terminal")
@@ -89,12 +108,18 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         "hints",
         parents=[common],
         help=help_of("hints"),
+        epilog=_HINTS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     hints.add_argument("--since", default="7d", help="a duration back from --until (7d, 12h) or a time (default 7d)")
     hints.add_argument("--until", help="end of the period (default now)")
     hints.add_argument("--step", help="time between evaluations of the backtests (default evaluation.interval)")
-    hints.add_argument("--cluster", help="only this cluster")
-    hints.add_argument("--no-backtest", action="store_true", help="only read the history; do not backtest suggestions")
+    hints.add_argument("--cluster", help="only this cluster's alerts; every change is that cluster's override")
+    hints.add_argument(
+        "--no-backtest",
+        action="store_true",
+        help="only read the history: candidates, not checked against lasting faults",
+    )
     hints.add_argument("--json", action="store_true", help="print the hints as JSON")
     hints.add_argument("--progress", action="store_true", help="draw the progress bar even if stderr is no terminal")
 

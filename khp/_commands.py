@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "console": ("khp._console:run", "serve the web console (gunicorn)"),
     "backtest": (
         "khp._backtest:run",
-        "replay monitors over stored history: detected, fired, notified; current vs candidate thresholds",
+        "replay monitors over stored history: detected, fired, notified, sent; current vs candidate settings",
     ),
     "check-config": ("khp._config_check:run", "read every section as the services will; report errors and warnings"),
     "outbox": ("khp._outbox_command:run", "the receiver's deliveries: list them, send again"),
@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "hints": (
         "khp._backtest:run",
-        "noisy checks in the alert history, a suggested threshold or pending time, and its backtested effect",
+        "noisy checks in the alert history: a pending time or threshold, backtested, that keeps every lasting fault",
     ),
 }
 

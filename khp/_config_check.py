@@ -3,7 +3,7 @@
 khp check-config [--strict]
 
 Loads ``khp.yml`` and the cluster files, then the receiver's settings, its token, its channels
-(their secrets from the environment), the chat bot, the console and the history, and prints
+(their secrets from the environment), the chat bot, the console, the history and the hints, and prints
 one line per finding. Errors stop a service from starting; warnings are what runs but not as
 one may think (a bot endpoint without its secret refuses everything). Exit codes: 0 no errors
 (and, with ``--strict``, no warnings), 1 warnings with ``--strict``, 2 errors.
@@ -59,9 +59,11 @@ def findings(config: Config, environ: Mapping[str, str]) -> tuple[list[str], lis
         console = check(lambda: console_settings(config))
         if console is not None:
             check(lambda: secret_key(console, environ))  # type: ignore[arg-type]
+    from khp.backtest import hint_rules
     from khp.history import history_settings
 
     check(lambda: history_settings(config, environ))
+    check(lambda: hint_rules(config))
     return errors, warnings
 
 

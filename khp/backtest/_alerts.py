@@ -2,7 +2,8 @@
 
 Nothing is sent. Per ``(check, cluster, severity)`` it counts what the bridge would have
 recorded (detected, healed, fired, resolved) and hands firing and resolving alerts to the
-notification estimate. Problems of a monitor that failed keep their state, as in the bridge.
+notification estimate; every alert that fired is kept as a ``Span`` (what a hint must not lose
+is read from them). Problems of a monitor that failed keep their state, as in the bridge.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from alert_bridge._machine import FAILURE_CHECKS, FIRED, RESET, RESOLVED_NOW, ke
 from evaluator import CycleResult, Problem
 from khp.configuration import Config
 
+from ._faults import Span
 from ._notifications import KINDS, NotificationEstimate
 from ._overrides import PendingOverride
 
@@ -38,6 +40,8 @@ class AlertReplay:
         self.tallies: dict[RowKey, Counter[str]] = {}
         self.monitors: dict[RowKey, str] = {}
         self.failed: Counter[str] = Counter()
+        self.spans: list[Span] = []  # alerts that fired and resolved
+        self._firing: dict[Key, tuple[float, float]] = {}  # alerts firing now: (detected, fired)
 
     def observe(self, result: CycleResult) -> None:
         """Advance every problem key by one evaluation time."""
@@ -67,10 +71,13 @@ class AlertReplay:
                 assert outcome.state is not None
                 self._tally(outcome.state.problem, "fired")
                 self.notices.fire(key, at)
+                self._firing[key] = (outcome.state.since, at)
             elif outcome.event == RESOLVED_NOW:
                 assert old is not None
                 self._tally(old.problem, "resolved")
                 self.notices.resolve(key, at)
+                detected, fired = self._firing.pop(key, (old.since, old.fired if old.fired is not None else at))
+                self.spans.append(Span(key, detected, fired, at))
             elif outcome.event == RESET:
                 assert old is not None
                 self._tally(old.problem, "healed")
@@ -85,14 +92,20 @@ class AlertReplay:
             elif state.phase == FIRING:
                 self._tally(state.problem, "firing_at_end")
 
+    def fired(self) -> list[Span]:
+        """Every alert that fired in the period, those still firing at its end with ``ended`` None."""
+        return [*self.spans, *(Span(key, detected, fired) for key, (detected, fired) in self._firing.items())]
+
     def rows(self) -> dict[RowKey, Counter[str]]:
         """Counts per ``(check, cluster, severity)``, notifications included."""
         rows = {key: Counter(tally) for key, tally in self.tallies.items()}
         for group, kinds in self.notices.counts.items():
             row = rows.setdefault(group, Counter())
-            row["notifications"] += sum(kinds[kind] for kind in KINDS)
+            row["notifications_sent"] += sum(kinds[kind] for kind in KINDS)
             row["repeats"] += kinds["repeat"]
             row["resolve_notifications"] += kinds["resolve"]
+        for group, alerts in self.notices.notified.items():
+            rows.setdefault(group, Counter())["problems_notified"] += alerts
         return rows
 
     def _tally(self, problem: Problem, what: str) -> None:

@@ -1,185 +1,35 @@
-"""Tuning hints: noisy checks in the alert history, a suggested change, and its backtested effect.
+"""``tuning_hints``: noisy checks from the alert history, each change backtested and judged by what it keeps.
 
-Two kinds of noise, read from the history of ``[since, until)``:
-
-* ``heals``: many problems detected, few fired (most heal before their pending time). The
-  suggestion is the threshold that would have cut ``cut_share`` (80 %) of the healed problems,
-  judged by the value each had when it was detected, rounded to the values' precision.
-* ``bursts``: the same problem fires, resolves and fires again within ``burst_gap`` (an hour).
-  The suggestion is the pending time that would have kept ``cut_share`` of those re-firings
-  from firing (an occurrence present from ``detected`` until ``resolved`` fires only if the
-  pending time is shorter than that), rounded up to the evaluation step.
-
-Each suggestion is then backtested over the same period with the same monitors: the
-before/after counts are what the replay finds, not what the history says.
+The history says which checks notify about alerts that do not last, and suggests a lever for
+each (``_noise``). Every suggestion is then replayed over the same period beside the current
+settings, on the same query answers. It is *suggested* only when it keeps every lasting fault
+(an alert that fired and lasted ``hints.lasting`` under the current settings: the candidate must
+still fire it), saves notifications, and, for a threshold, still lets something fire; otherwise
+it is shown as *rejected*, with the faults it would lose. Hints for one cluster are replayed on
+that cluster alone, with every monitor (a cluster's pending time acts on all its checks).
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
-from evaluator import Monitor
-from khp.configuration import Config, format_duration, format_time
-from khp.history import HistoryEvent, open_history, statistics
+from evaluator import Monitor, threshold_keys
+from khp.configuration import Config
+from khp.history import HistoryEvent, open_history
 from khp.sources import Sources
 
-from ._checks import CheckRule, check_rules
-from ._overrides import Override, PendingOverride, apply_overrides
+from ._alerts import AlertReplay, RowKey
+from ._faults import Kept, Span, kept, lasting
+from ._hint import Hint, HintsReport, Together
+from ._noise import find_hints
+from ._overrides import apply_overrides, apply_pending
 from ._period import Period
 from ._replay import Progress, Side, replay
 from ._report import Counts
+from ._rules import HintRules, hint_rules
 from ._run import CURRENT, _sources
-
-HEALS = "heals"
-BURSTS = "bursts"
-
-
-@dataclass(frozen=True)
-class HintRules:
-    """When a check is noisy enough for a hint, and how far a suggestion goes."""
-
-    min_detected: int = 10  # heals: at least this many problems detected
-    max_share_fired: float = 0.2  # heals: at most this share of them fired
-    min_values: int = 5  # heals: healed problems with a value, on the default threshold
-    cut_share: float = 0.8  # the share of noisy problems a suggestion aims to cut
-    burst_gap: float = 3600.0  # bursts: a firing that starts this soon after the last resolved
-    min_refired: int = 3  # bursts: at least this many such re-firings
-    min_share_refired: float = 0.3  # bursts: and at least this share of the firings
-
-
-@dataclass(frozen=True)
-class Hint:
-    """A noisy check at one severity, what to change, and what the change would have done."""
-
-    check: str
-    severity: str
-    monitor: str
-    reason: str  # heals | bursts
-    detected: int
-    healed: int
-    fired: int
-    refired: int
-    why: str
-    change: Override | None = None
-    was: float | None = None
-    pending: PendingOverride | None = None
-    current_pending: float | None = None
-    fired_cut: int | None = None  # fired problems of the history the threshold would have missed
-    before: Counts | None = None
-    after: Counts | None = None
-    note: str = ""
-
-    @property
-    def suggestion(self) -> str:
-        if self.change is not None:
-            was = "null" if self.was is None else f"{self.was:g}"
-            return f"{self.change.key}.{self.change.level}: {was} -> {self.change.value:g}"
-        if self.pending is not None:
-            was = "?" if self.current_pending is None else format_duration(self.current_pending)
-            return f"pending of {self.check!r}: {was} -> {format_duration(self.pending.seconds)}"
-        return ""
-
-    def as_dict(self) -> dict[str, Any]:
-        found = asdict(self)
-        found["change"] = str(self.change) if self.change is not None else None
-        found["pending"] = self.pending.seconds if self.pending is not None else None
-        found["suggestion"] = self.suggestion or None
-        found["before"] = self.before.as_dict() if self.before is not None else None
-        found["after"] = self.after.as_dict() if self.after is not None else None
-        return found
-
-
-@dataclass(frozen=True)
-class HintsReport:
-    since: float
-    until: float
-    cluster: str | None
-    events: int
-    hints: tuple[Hint, ...]
-    period: Period | None = None  # the backtest's, when the hints were backtested
-    seconds: float = 0.0
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "since": format_time(self.since),
-            "until": format_time(self.until),
-            "cluster": self.cluster,
-            "events": self.events,
-            "backtest": {
-                "start": format_time(self.period.first),
-                "end": format_time(self.period.last),
-                "step": self.period.step,
-                "evaluations": self.period.count,
-            }
-            if self.period is not None
-            else None,
-            "hints": [hint.as_dict() for hint in self.hints],
-            "seconds": round(self.seconds, 3),
-        }
-
-
-@dataclass
-class _Occurrence:
-    """One problem from ``detected`` to ``healed`` or ``resolved``."""
-
-    key: str
-    check: str
-    monitor: str
-    cluster: str
-    severity: str
-    detected: float
-    value: float | None
-    threshold: float | None
-    fired: float | None = None
-    ended: float | None = None
-    healed: bool = False
-    refired: bool = False
-
-
-def find_hints(
-    events: Iterable[HistoryEvent],
-    since: float,
-    until: float,
-    config: Config,
-    monitors: Sequence[type[Monitor]],
-    step: float,
-    rules: HintRules = HintRules(),
-    cluster: str | None = None,
-) -> list[Hint]:
-    """The hints the history of ``[since, until)`` gives, without backtesting them."""
-    events = sorted((e for e in events if since <= e.time < until), key=HistoryEvent.order)
-    occurrences = _occurrences(events, rules.burst_gap)
-    by_check = defaultdict(list)
-    for occurrence in occurrences:
-        by_check[(occurrence.check, occurrence.severity)].append(occurrence)
-    known = check_rules(monitors)
-    hints: list[Hint] = []
-    for severity in ("warning", "critical"):
-        figures = statistics([e for e in events if e.severity == severity], since, until, cluster).by_check
-        for check, found in sorted(figures.items(), key=lambda item: (-item[1].detected, item[0])):
-            mine = by_check.get((check, severity), [])
-            rule = _rule(known, check, mine)
-            monitor = rule.monitor.monitor_name() if rule is not None else (mine[0].monitor if mine else "")
-            base = {
-                "check": check,
-                "severity": severity,
-                "monitor": monitor,
-                "detected": found.detected,
-                "healed": found.healed,
-                "fired": found.fired,
-                "refired": sum(o.refired for o in mine),
-            }
-            share = found.fired / found.detected if found.detected else 1.0
-            if found.detected >= rules.min_detected and share <= rules.max_share_fired:
-                hints.append(_heals_hint(base, share, mine, rule, config, rules))
-            refired = sum(o.refired for o in mine)
-            if refired >= rules.min_refired and refired >= rules.min_share_refired * max(1, found.fired):
-                hints.append(_bursts_hint(base, mine, step, rules))
-    return hints
 
 
 def tuning_hints(
@@ -191,180 +41,168 @@ def tuning_hints(
     events: Iterable[HistoryEvent] | None = None,
     step: float | None = None,
     cluster: str | None = None,
-    rules: HintRules = HintRules(),
+    rules: HintRules | None = None,
     backtest: bool = True,
     sources: Sources | None = None,
     progress: Progress | None = None,
 ) -> HintsReport:
-    """Hints from the history (read from the configured one unless ``events`` are given),
-    each backtested over ``[since, until]`` every ``step`` (default ``evaluation.interval``)."""
+    """Hints from the history (the configured one unless ``events`` are given), each backtested over
+    ``[since, until]`` every ``step`` (default ``evaluation.interval``). With ``cluster``, only that
+    cluster's alerts are read and every hint is that cluster's override. ``rules`` default to
+    ``hint_rules(config)`` (``hints.lasting``)."""
+    began = time.perf_counter()
+    rules = rules if rules is not None else hint_rules(config)
     if events is None:
         with open_history(config, read_only=True) as history:
             events = history.events(since, until, cluster)
     events = [e for e in events if cluster is None or e.cluster == cluster]
     step = step or config.evaluation.interval
-    hints = find_hints(events, since, until, config, monitors, step, rules, cluster)
-    if not backtest or not hints:
-        return HintsReport(since, until, cluster, len(events), tuple(hints))
+    found = find_hints(events, since, until, config, monitors, step, rules, cluster)
+    report = HintsReport(since, until, cluster, len(events), rules.lasting, tuple(found))
+    if not backtest or not found:
+        return replace(report, seconds=time.perf_counter() - began)
     period = Period(since, until, step)
-    by_name = {m.monitor_name(): m for m in monitors}
-    sides: list[Side] = []
-    names: dict[int, str] = {}  # hint index -> its side
-    for index, hint in enumerate(hints):
-        monitor = by_name.get(hint.monitor)
-        if monitor is None or (hint.change is None and hint.pending is None):
-            continue
-        names[index] = f"hint {index + 1}"
-        candidate = apply_overrides(config, [hint.change]) if hint.change is not None else config
-        sides.append(Side(names[index], candidate, (monitor,), (hint.pending,) if hint.pending is not None else ()))
-    if not sides:
-        return HintsReport(since, until, cluster, len(events), tuple(hints))
-    involved = tuple(dict.fromkeys(side.monitors[0] for side in sides))
-    scope = (cluster,) if cluster is not None else None
+    passes: dict[tuple[str, ...] | None, list[int]] = {}  # the clusters a replay runs on -> its hints
+    for index, hint in enumerate(found):
+        only = cluster if cluster is not None else hint.cluster
+        passes.setdefault((only,) if only is not None else None, []).append(index)
+    judged = list(found)
+    ran: dict[str, type[Monitor]] = {}
     with _sources(config, sources) as opened:
-        done = replay(opened, [Side(CURRENT, config, involved), *sides], period, scope, progress)
-    now = done.sides[CURRENT].rows()
-    final = []
-    for index, hint in enumerate(hints):
-        if index in names:
-            after = done.sides[names[index]].rows()
-            hint = replace(
-                hint, before=_total(now, hint.check, hint.severity), after=_total(after, hint.check, hint.severity)
-            )
-        final.append(hint)
-    return HintsReport(since, until, cluster, len(events), tuple(final), period, done.seconds)
+        for number, (scope, indexes) in enumerate(passes.items()):
+            sides: dict[int, Side] = {}
+            for index in indexes:
+                side = _side(found[index], f"hint {index + 1}", config, monitors)
+                if side is None:
+                    judged[index] = replace(
+                        found[index], rejected=f"no monitor named {found[index].monitor!r} is loaded"
+                    )
+                else:
+                    sides[index] = side
+            if not sides:
+                continue
+            involved = tuple(dict.fromkeys(m for side in sides.values() for m in side.monitors))
+            ran.update((m.monitor_name(), m) for m in involved)
+            steps = _offset(progress, number * period.count, len(passes) * period.count)
+            done = replay(opened, [Side(CURRENT, config, involved), *sides.values()], period, scope, steps)
+            current = done.sides[CURRENT]
+            faults = lasting(current.fired(), rules.lasting, period.last)
+            for index, side in sides.items():
+                judged[index] = _judge(found[index], side, current, done.sides[side.name], faults, period.last)
+    hints = tuple(judged)
+    return replace(
+        report,
+        hints=hints,
+        period=period,
+        together=_together(hints),
+        seconds=time.perf_counter() - began,
+        monitors=tuple(sorted(ran)),
+    )
 
 
-def _total(rows: dict, check: str, severity: str) -> Counts:
+def _side(hint: Hint, name: str, config: Config, monitors: Sequence[type[Monitor]]) -> Side | None:
+    """The replay of the hint's change, with the monitors it acts on (None: its monitor is not loaded)."""
+    if hint.pending is not None and hint.pending.cluster is not None:
+        return Side(name, apply_pending(config, [hint.pending]), tuple(monitors))
+    if hint.change is not None:
+        using = tuple(m for m in monitors if hint.change.key in threshold_keys(m))
+        return Side(name, apply_overrides(config, [hint.change]), using) if using else None
+    assert hint.pending is not None
+    by_name = {m.monitor_name(): m for m in monitors}
+    monitor = by_name.get(hint.monitor)
+    return Side(name, config, (monitor,), (hint.pending,)) if monitor is not None else None
+
+
+def _judge(
+    hint: Hint, side: Side, current: AlertReplay, candidate: AlertReplay, faults: Sequence[Span], end: float
+) -> Hint:
+    """The hint with its backtested counts and lasting faults, rejected if it loses one or saves nothing."""
+    before = _total(current.rows(), hint)
+    after = _total(candidate.rows(), hint)
+    fired = candidate.fired()
+    mine = kept(faults, fired, end, lambda f: hint.covers(f.check, f.cluster))
+    # a change can act beyond its checks (a key used elsewhere in the code): a fault lost there counts too
+    names = {m.monitor_name() for m in side.monitors}
+    others = kept(
+        faults,
+        fired,
+        end,
+        lambda f: (
+            f.key[1] in names
+            and not hint.covers(f.check, f.cluster)
+            and (not hint.cluster or f.cluster == hint.cluster)
+        ),
+    )
+    held = Kept(mine.before + len(others.lost), mine.after, mine.lost + others.lost, mine.delay, end)
+    rejected = ""
+    if held.lost:
+        rejected = f"it loses {len(held.lost)} of {held.before} lasting faults"
+    elif hint.change is not None and before.fired and not after.fired:
+        rejected = "it would keep every fired alert from firing"
+    elif after.notifications_sent >= before.notifications_sent:
+        rejected = "it saves no notification"
+    return replace(hint, before=before, after=after, kept=held, rejected=rejected)
+
+
+def _total(rows: Mapping[RowKey, Mapping[str, int]], hint: Hint) -> Counts:
     total = Counts()
-    for (name, _cluster, level), tally in rows.items():
-        if name == check and level == severity:
+    for (check, cluster, _severity), tally in rows.items():
+        if hint.covers(check, cluster):
             total = total + Counts.of(tally)
     return total
 
 
-def _occurrences(events: Sequence[HistoryEvent], gap: float) -> list[_Occurrence]:
-    found: list[_Occurrence] = []
-    open_by_key: dict[str, _Occurrence] = {}
-    last_by_key: dict[str, _Occurrence] = {}
-    for event in events:
-        current = open_by_key.get(event.key)
-        if event.kind == "detected" and current is None:
-            occurrence = _Occurrence(
-                event.key,
-                event.check,
-                event.monitor,
-                event.cluster,
-                event.severity,
-                event.time,
-                event.value,
-                event.threshold,
-            )
-            open_by_key[event.key] = occurrence
-            found.append(occurrence)
-        elif current is None:
-            continue
-        elif event.kind == "fired":
-            current.fired = event.time
-            previous = last_by_key.get(event.key)
-            current.refired = (
-                previous is not None
-                and previous.fired is not None
-                and previous.ended is not None
-                and current.detected - previous.ended <= gap
-            )
-        elif event.kind in ("healed", "resolved"):
-            current.ended = event.time
-            current.healed = event.kind == "healed"
-            del open_by_key[event.key]
-            last_by_key[event.key] = current
-    return found
+def _together(hints: Sequence[Hint]) -> Together | None:
+    """The suggestions that act on different checks and clusters and save the most together, added up."""
+    chosen = _best_set(sorted((h for h in hints if h.suggested), key=lambda h: (-h.saved, h.check, h.cluster or "")))
+    if not chosen:
+        return None
+    before = sum((h.before or Counts() for h in chosen), Counts())
+    after = sum((h.after or Counts() for h in chosen), Counts())
+    held = sum((h.kept or Kept(0, 0) for h in chosen[1:]), chosen[0].kept or Kept(0, 0))
+    return Together(tuple(chosen), before, after, held)
 
 
-def _rule(known: Sequence[CheckRule], check: str, occurrences: Sequence[_Occurrence]) -> CheckRule | None:
-    named = {o.monitor.lower() for o in occurrences if o.monitor}
-    matching = [r for r in known if r.check == check]
-    for rule in matching:
-        monitor = rule.monitor
-        if monitor.monitor_name().lower() in named or monitor.__module__.rsplit(".", 1)[-1].lower() in named:
-            return rule
-    return matching[0] if len(matching) == 1 else None
+def _best_set(hints: Sequence[Hint], exact: int = 20) -> list[Hint]:
+    """Of ``hints`` (most saving first), those that do not overlap and save the most in all.
+
+    A search over the first ``exact`` (a fleet-wide pending time and a cluster's own may save
+    more together than the larger alone), then the rest one by one where they fit.
+    """
+    first, rest = list(hints[:exact]), hints[exact:]
+    left = [sum(h.saved for h in first[i:]) for i in range(len(first) + 1)]
+    best: list[Hint] = []
+    best_saved = -1
+
+    def search(index: int, chosen: list[Hint], saved: int) -> None:
+        nonlocal best, best_saved
+        if saved + left[index] <= best_saved:
+            return
+        if index == len(first):
+            best, best_saved = list(chosen), saved
+            return
+        hint = first[index]
+        if not any(_overlap(hint, other) for other in chosen):
+            search(index + 1, [*chosen, hint], saved + hint.saved)
+        search(index + 1, chosen, saved)
+
+    search(0, [], 0)
+    for hint in rest:
+        if not any(_overlap(hint, other) for other in best):
+            best.append(hint)
+    return best
 
 
-def _heals_hint(
-    base: dict[str, Any],
-    share: float,
-    occurrences: Sequence[_Occurrence],
-    rule: CheckRule | None,
-    config: Config,
-    rules: HintRules,
-) -> Hint:
-    why = f"{share:.0%} of {base['detected']} detected problems fired; the rest healed before their pending time"
-    level = rule.levels.get(base["severity"]) if rule is not None else None
-    if level is None or level.key not in config.thresholds:
-        return Hint(reason=HEALS, why=why, note="no plain threshold comparison in the monitor's code", **base)
-    default = config.thresholds[level.key].level(base["severity"])
-    on_default = [o for o in occurrences if o.value is not None and o.threshold == default]
-    healed = [o.value for o in on_default if o.healed and o.value is not None]
-    if default is None or len(healed) < rules.min_values:
-        note = f"fewer than {rules.min_values} healed problems with a value on the default threshold"
-        return Hint(reason=HEALS, why=why, note=note, **base)
-    value = _cut(healed, level.compare, rules.cut_share)
-    fired = [o.value for o in on_default if o.fired is not None and o.value is not None]
-    cut_fired = sum(not _detects(v, level.compare, value) for v in fired)
-    change = Override(level.key, base["severity"], value)
-    return Hint(reason=HEALS, why=why, change=change, was=default, fired_cut=cut_fired, **base)
+def _overlap(one: Hint, other: Hint) -> bool:
+    """Do two hints act on some check on some cluster in common?"""
+    clusters = one.cluster is None or other.cluster is None or one.cluster == other.cluster
+    checks = not one.checks or not other.checks or bool(set(one.checks) & set(other.checks))
+    return clusters and checks
 
 
-def _bursts_hint(base: dict[str, Any], occurrences: Sequence[_Occurrence], step: float, rules: HintRules) -> Hint:
-    fired = [o for o in occurrences if o.fired is not None]
-    refired = [o for o in fired if o.refired]
-    gap = format_duration(rules.burst_gap)
-    why = f"{len(refired)} of {len(fired)} firings came less than {gap} after the same problem resolved"
-    waits = sorted(o.fired - o.detected for o in fired if o.fired is not None)
-    current = waits[len(waits) // 2] if waits else None
-    lasted = [o.ended - o.detected for o in refired if o.ended is not None]
-    if not lasted:
-        return Hint(reason=BURSTS, why=why, current_pending=current, note="the re-firings have not resolved", **base)
-    needed = sorted(lasted)[max(0, math.ceil(rules.cut_share * len(lasted)) - 1)]
-    pending = math.ceil(needed / step - 1e-9) * step
-    if current is not None and pending <= current:
-        note = "the re-firings lasted longer than the pending time already is"
-        return Hint(reason=BURSTS, why=why, current_pending=current, note=note, **base)
-    return Hint(
-        reason=BURSTS,
-        why=why,
-        pending=PendingOverride(pending, base["check"]),
-        current_pending=current,
-        **base,
-    )
-
-
-def _cut(values: Sequence[float], compare: str, share: float) -> float:
-    """The threshold that leaves ``share`` of ``values`` undetected, at the values' precision."""
-    ordered = sorted(values)
-    count = max(1, math.ceil(share * len(ordered)))
-    unit = _precision(ordered)
-    if compare in (">", ">="):
-        edge = ordered[count - 1]  # values up to here are not above the new threshold
-        steps = math.ceil(edge / unit - 1e-9) if compare == ">" else math.floor(edge / unit + 1e-9) + 1
-    else:
-        edge = ordered[len(ordered) - count]  # values from here up are not below it
-        steps = math.floor(edge / unit + 1e-9) if compare == "<" else math.ceil(edge / unit - 1e-9) - 1
-    return round(steps * unit, 6)
-
-
-def _precision(values: Sequence[float]) -> float:
-    for unit in (1.0, 0.1, 0.01):
-        if all(abs(v / unit - round(v / unit)) < 1e-6 for v in values):
-            return unit
-    return 0.001
-
-
-def _detects(value: float, compare: str, threshold: float) -> bool:
-    return {
-        ">": value > threshold,
-        ">=": value >= threshold,
-        "<": value < threshold,
-        "<=": value <= threshold,
-    }[compare]
+def _offset(progress: Progress | None, before: int, total: int) -> Progress | None:
+    """``progress`` of one replay among several: counted on from ``before`` of ``total``."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, _count: report(before + done, total)

@@ -21,8 +21,12 @@ It follows Alertmanager 0.25's dispatcher and notification pipeline for the rout
   Alertmanager's defaults (30s, 5m, 4h).
 
 Not replayed: silences and maintenance windows, Alertmanager restarts, failed deliveries.
-HA peers deduplicate, so they count once. A notification is one webhook call; the receiver
-sends it to every room of the receiver.
+HA peers deduplicate, so they count once. Two counts, named as ``khp stats`` names them:
+
+* **notifications sent**: notifications (webhook calls) per group, of every kind; the receiver
+  sends each to every room of the receiver;
+* **problems notified**: alerts that were in a notification while they fired (an inhibited
+  warning, or an alert that resolved before its group was flushed, is not).
 """
 
 from __future__ import annotations
@@ -106,7 +110,9 @@ class NotificationEstimate:
     def __init__(self, config: Config, listener: Callable[[Notification], None] | None = None) -> None:
         self.config = config
         self.listener = listener  # told of each notification as it is counted
-        self.counts: dict[GroupKey, Counter[str]] = {}
+        self.counts: dict[GroupKey, Counter[str]] = {}  # notifications sent, per kind
+        self.notified: Counter[GroupKey] = Counter()  # problems notified: alerts in a notification while firing
+        self._told: set[Key] = set()  # alerts notified since they last started firing
         self._timings: dict[str, GroupTimings] = {}
         self._groups: dict[GroupKey, _Group] = {}
         self._log: dict[GroupKey, _Logged] = {}
@@ -132,6 +138,7 @@ class NotificationEstimate:
             group = self._groups[group_key] = _Group(group_key, timings, at + timings.group_wait)
             heapq.heappush(self._due, (group.next_flush, group_key))
         group.alerts[key] = True
+        self._told.discard(key)  # a new firing: it counts as notified again once a notification names it
 
     def resolve(self, key: Key, at: float) -> None:
         """The alert ``key`` resolves at ``at`` (the bridge sent it with ``endsAt = now``)."""
@@ -165,6 +172,9 @@ class NotificationEstimate:
         if kind is not None:
             self.counts.setdefault(group.key, Counter())[kind] += 1
             self._log[group.key] = _Logged(firing, resolved, at)
+            for key in firing - self._told:
+                self._told.add(key)
+                self.notified[group.key] += 1
             if self.listener is not None:
                 self.listener(Notification(group.key, kind, at, firing, resolved))
         for key in [key for key, still in group.alerts.items() if not still]:

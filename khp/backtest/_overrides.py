@@ -1,8 +1,12 @@
-"""Candidate settings: ``--set KEY.LEVEL=VALUE`` thresholds and ``--pending [CHECK=]DURATION``.
+"""Candidate settings: ``--set KEY.LEVEL=VALUE`` thresholds and ``--pending [CHECK=|CLUSTER:]DURATION``.
 
 Each ``--set`` is an edit of the configuration, as if made in its file: ``KEY.LEVEL=V`` edits
 the default in ``khp.yml`` (clusters whose own file sets that level keep their value),
 ``CLUSTER:KEY.LEVEL=V`` edits that cluster's file. ``null`` turns the level off.
+
+``--pending DURATION`` gives every problem that pending time, ``CHECK=DURATION`` the problems of
+one check (as ``pending=`` on its ``emit`` would), ``CLUSTER:DURATION`` edits the cluster's file
+(``pending:``): every check there that does not set its own in code.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,6 +24,7 @@ from khp.configuration import LEVELS, ClusterConfig, Config, format_duration, pa
 from ._errors import OverrideError
 
 _NULLS = ("null", "none", "~")
+_CLUSTER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # as a cluster file's name
 
 
 @dataclass(frozen=True)
@@ -43,17 +49,34 @@ class Override:
 
 @dataclass(frozen=True)
 class PendingOverride:
-    """A candidate pending time: for every problem of ``check`` (every problem when ``None``)."""
+    """A candidate pending time: for every problem of ``check`` (every problem when ``None``), or
+    ``cluster``'s own (its file's ``pending:``, an edit of the configuration: ``apply_pending``)."""
 
     seconds: float
     check: str | None = None
+    cluster: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.check is not None and self.cluster is not None:
+            raise OverrideError(
+                f"pending {self.seconds:g}s of {self.check!r} on {self.cluster}: a cluster's file sets one pending time"
+                " for all its checks; give the check or the cluster"
+            )
 
     def __str__(self) -> str:
         duration = format_duration(self.seconds)
+        if self.cluster is not None:
+            return f"{self.cluster}:{duration}"
         return f"{self.check}={duration}" if self.check else duration
 
     def applies(self, check: str) -> bool:
-        return self.check is None or self.check == check
+        """Does it replace the pending time of a problem of ``check``? (A cluster's is in the configuration.)"""
+        return self.cluster is None and (self.check is None or self.check == check)
+
+    def current(self, config: Config) -> float:
+        """The pending time a cluster's one replaces: its file's, else ``evaluation.pending``."""
+        own = config.clusters.get(self.cluster) if self.cluster is not None else None
+        return own.pending if own is not None and own.pending is not None else config.evaluation.pending
 
 
 def parse_override(text: str, config: Config) -> Override:
@@ -80,14 +103,16 @@ def parse_override(text: str, config: Config) -> Override:
 
 
 def parse_pending(text: str, checks: Iterable[str] | None = None) -> PendingOverride:
-    """``DURATION`` or ``CHECK=DURATION``; with ``checks``, an unknown check lists the known ones."""
+    """``DURATION``, ``CHECK=DURATION`` or ``CLUSTER:DURATION``; with ``checks``, an unknown check lists them."""
     check, sep, raw = str(text).rpartition("=")
     if not sep:
         check, raw = "", text
-    try:
-        seconds = parse_duration(raw.strip())
-    except ValueError as exc:
-        raise OverrideError(f"--pending {text!r}: {exc}") from None
+        cluster, colon, raw = str(text).rpartition(":")
+        if colon:
+            if not _CLUSTER.match(cluster.strip()):
+                raise OverrideError(f"--pending {text!r}: write CLUSTER:DURATION, e.g. kudu-004:15m")
+            return PendingOverride(_seconds(raw, text), None, cluster.strip())
+    seconds = _seconds(raw, text)
     check = check.strip()
     if sep and not check:
         raise OverrideError(f"--pending {text!r}: write DURATION or CHECK=DURATION, e.g. 'Task slot usage=10m'")
@@ -136,6 +161,19 @@ def apply_overrides(config: Config, overrides: Iterable[Override]) -> Config:
     return dataclasses.replace(config, thresholds=MappingProxyType(thresholds), clusters=MappingProxyType(clusters))
 
 
+def apply_pending(config: Config, pending: Iterable[PendingOverride]) -> Config:
+    """A new ``Config`` whose cluster files set the pending times of the cluster ones (others are left out)."""
+    clusters = dict(config.clusters)
+    for override in pending:
+        if override.cluster is None:
+            continue
+        own = clusters.get(override.cluster) or ClusterConfig(name=override.cluster, file="<backtest candidate>")
+        clusters[override.cluster] = dataclasses.replace(own, pending=override.seconds)
+    if clusters == dict(config.clusters):
+        return config
+    return dataclasses.replace(config, clusters=MappingProxyType(clusters))
+
+
 def shadowed(config: Config, override: Override) -> dict[str, float | None]:
     """Clusters whose own file sets what a default ``override`` changes: they keep their value."""
     if override.cluster is not None:
@@ -165,6 +203,16 @@ def _value(raw: str, text: str) -> float | None:
     if not math.isfinite(value):
         raise OverrideError(f"--set {text!r}: {raw!r} is not a finite number")
     return value
+
+
+def _seconds(raw: str, text: str) -> float:
+    try:
+        seconds = parse_duration(raw.strip())
+    except ValueError as exc:
+        raise OverrideError(f"--pending {text!r}: {exc}") from None
+    if seconds < 0:
+        raise OverrideError(f"--pending {text!r}: a pending time is 0 or longer")
+    return seconds
 
 
 def _number(value: float | None) -> str:

@@ -1,4 +1,4 @@
-"""Text for a terminal: the backtest table, the hints, and a progress bar."""
+"""Text for a terminal: the backtest table and a progress bar."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from khp.configuration import format_duration, format_time
+from khp.configuration import format_duration
 
-from ._hints import HintsReport
 from ._report import BacktestReport, Counts
 
-COLUMNS = ("detected", "fired", "notified")
+COLUMNS = ("detected", "fired", "notified", "sent")
 ESTIMATE = [
-    "notified: Alertmanager's notifications, estimated per (alertname, cluster) group of each severity route:",
+    "notified: problems notified (alerts in a notification while firing); sent: notifications sent.",
+    "Alertmanager's notifications are estimated per (alertname, cluster) group of each severity route:",
     "  the first group_wait after it fires, updates at most every group_interval, a repeat after repeat_interval,",
     "  one on resolve; critical inhibits warning; silences are not replayed (see khp backtest --help)",
 ]
@@ -60,39 +60,6 @@ def render_report(report: BacktestReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_hints(report: HintsReport) -> str:
-    """Each hint: the noisy check, why, the suggestion, and its backtested effect."""
-    scope = f"cluster {report.cluster}" if report.cluster else "all clusters"
-    lines = [
-        f"Tuning hints from the alert history {format_time(report.since)} .. {format_time(report.until)}, {scope}:"
-        f" {report.events:,} events",
-    ]
-    if report.period is not None:
-        lines.append(f"each suggestion backtested {report.period} ({report.period.count:,} evaluations)")
-    lines.append("")
-    if not report.hints:
-        lines.append("no noisy check: nothing to suggest")
-    for number, hint in enumerate(report.hints, start=1):
-        what = "most heal before their pending time" if hint.reason == "heals" else "fires in bursts"
-        lines.append(f"{number}. {hint.check} ({hint.severity}, {hint.monitor or 'monitor unknown'}): {what}")
-        lines.append(f"   {hint.why}")
-        if hint.suggestion:
-            extra = ""
-            if hint.fired_cut is not None:
-                extra = f" (by the values first seen: {hint.fired_cut} of {hint.fired} fired problems below it)"
-            lines.append(f"   suggestion: {hint.suggestion}{extra}")
-        if hint.note:
-            lines.append(f"   no suggestion: {hint.note}" if not hint.suggestion else f"   note: {hint.note}")
-        if hint.before is not None and hint.after is not None:
-            effect = ", ".join(
-                f"{name} {getattr(hint.before, field)} -> {getattr(hint.after, field)}"
-                for name, field in (("detected", "detected"), ("fired", "fired"), ("notified", "notifications"))
-            )
-            lines.append(f"   backtest: {effect}")
-        lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
 class ProgressBar:
     """``progress(done, total)`` drawn on one terminal line: bar, count, elapsed and left."""
 
@@ -125,7 +92,7 @@ class ProgressBar:
 
 
 def _cells(counts: Counts) -> list[str]:
-    return [str(counts.detected), str(counts.fired), str(counts.notifications)]
+    return [str(counts.detected), str(counts.fired), str(counts.problems_notified), str(counts.notifications_sent)]
 
 
 def _grid(names: Sequence[str], groups: Sequence[str], rows: Sequence[Sequence[str]], totals: int = 0) -> list[str]:

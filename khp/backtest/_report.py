@@ -23,7 +23,8 @@ class Counts:
     resolved: int = 0  # fired, then gone
     pending_at_end: int = 0  # still pending at the end of the period
     firing_at_end: int = 0  # still firing at the end of the period
-    notifications: int = 0  # Alertmanager's estimated notifications (webhook calls), all kinds
+    problems_notified: int = 0  # fired problems (alerts) that were in a notification while firing
+    notifications_sent: int = 0  # Alertmanager's estimated notifications (webhook calls), all kinds
     repeats: int = 0  # of which re-sent after repeat_interval with nothing new
     resolve_notifications: int = 0  # of which sent because everything resolved
 
@@ -116,7 +117,7 @@ class BacktestReport:
             "clusters": list(self.clusters) if self.clusters is not None else None,
             "candidate": {
                 "set": [change.as_dict() for change in self.changes],
-                "pending": [{"check": p.check, "seconds": p.seconds} for p in self.pending],
+                "pending": [{"check": p.check, "cluster": p.cluster, "seconds": p.seconds} for p in self.pending],
             }
             if self.candidate is not None
             else None,
@@ -136,5 +137,10 @@ class BacktestReport:
         parts = [str(change) for change in self.changes]
         for pending in self.pending:
             seconds = format_duration(pending.seconds)
-            parts.append(f"pending {seconds}" if pending.check is None else f"pending of {pending.check!r} {seconds}")
+            if pending.cluster is not None:
+                parts.append(f"pending of {pending.cluster} {seconds}")
+            else:
+                parts.append(
+                    f"pending {seconds}" if pending.check is None else f"pending of {pending.check!r} {seconds}"
+                )
         return ", ".join(parts)

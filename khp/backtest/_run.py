@@ -14,7 +14,16 @@ from ._alerts import AlertReplay
 from ._checks import literal_checks
 from ._errors import BacktestError
 from ._notifications import GroupTimings
-from ._overrides import Override, PendingOverride, apply_overrides, parse_override, parse_pending, shadowed, validate
+from ._overrides import (
+    Override,
+    PendingOverride,
+    apply_overrides,
+    apply_pending,
+    parse_override,
+    parse_pending,
+    shadowed,
+    validate,
+)
 from ._period import Period
 from ._replay import Progress, Side, replay
 from ._report import BacktestReport, BacktestRow, Change, Counts
@@ -40,7 +49,7 @@ def run_backtest(
     """Replay ``monitors`` at every ``step`` from ``start`` to ``end`` with the alert bridge's rules.
 
     With ``overrides`` (``"druid_slot_used_percent.warning=85"`` or ``Override`` objects) or
-    ``pending`` (``"10m"``, ``"Task slot usage=10m"``), a candidate side runs beside the
+    ``pending`` (``"10m"``, ``"Task slot usage=10m"``, ``"druid-002:10m"``), a candidate side runs beside the
     current one on the same query answers. ``clusters`` limits the evaluation to those
     clusters; ``progress(done, total)`` is called after each evaluation time. ``sources``
     default to the configured ones. Raises ``OverrideError`` for a bad candidate and
@@ -55,7 +64,8 @@ def run_backtest(
     pendings = tuple(p if isinstance(p, PendingOverride) else parse_pending(p, known) for p in pending)
     sides = [Side(CURRENT, config, monitors)]
     if changes or pendings:
-        sides.append(Side(CANDIDATE, apply_overrides(config, changes), monitors, pendings))
+        candidate_config = apply_pending(apply_overrides(config, changes), pendings)
+        sides.append(Side(CANDIDATE, candidate_config, monitors, tuple(p for p in pendings if p.cluster is None)))
     scope = tuple(clusters) if clusters is not None else None
     with _sources(config, sources) as opened:
         done = replay(opened, sides, period, scope, progress)
@@ -115,7 +125,7 @@ def _rows(current: AlertReplay, candidate: AlertReplay | None) -> tuple[Backtest
 
 
 def _order(row: BacktestRow) -> tuple:
-    most = max(row.current.notifications, row.candidate.notifications if row.candidate else 0)
+    most = max(row.current.notifications_sent, row.candidate.notifications_sent if row.candidate else 0)
     detected = max(row.current.detected, row.candidate.detected if row.candidate else 0)
     return (-most, -detected, row.check, row.cluster, row.severity)
 

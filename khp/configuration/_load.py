@@ -33,7 +33,7 @@ from ._model import (
 from ._reader import Section
 from ._yaml import parse_yaml
 
-COMPONENT_SECTIONS = ("receiver", "history", "console", "flapping")
+COMPONENT_SECTIONS = ("receiver", "history", "console", "flapping", "hints")
 _TOP_KEYS = (
     "sources",
     "store",

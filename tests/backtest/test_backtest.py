@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from evaluator import Monitor, discover_monitors
-from khp.backtest import BacktestError, Counts, Override, OverrideError, PendingOverride, run_backtest
+from khp.backtest import BacktestError, BacktestRow, Counts, Override, OverrideError, PendingOverride, run_backtest
 from khp.configuration import Config
 
 from .helpers import CHECK, CLUSTER, START, make_project, plant_faults, slots_full
@@ -28,7 +28,9 @@ def test_a_long_fault_fires_once_with_one_notification_and_one_resolve(
     report = backtest(project, druid)
     row = report.row(CHECK, CLUSTER, "warning")
     assert row is not None and row.monitor == "DruidMonitor"
-    assert row.current == Counts(detected=1, fired=1, resolved=1, notifications=2, resolve_notifications=1)
+    assert row.current == Counts(
+        detected=1, fired=1, resolved=1, problems_notified=1, notifications_sent=2, resolve_notifications=1
+    )
     assert row.candidate is None and report.candidate is None
     assert [r.check for r in report.rows] == [CHECK]  # nothing else in the period
     assert report.evaluations == 181 and report.current == row.current
@@ -50,7 +52,14 @@ def test_both_faults_and_a_fault_open_at_the_end(tmp_path: Path) -> None:
     row = run_backtest(config, discover_monitors(config), START, END, 60.0).row(CHECK, CLUSTER, "warning")
     assert row is not None
     assert row.current == Counts(
-        detected=3, healed=1, fired=2, resolved=1, firing_at_end=1, notifications=3, resolve_notifications=1
+        detected=3,
+        healed=1,
+        fired=2,
+        resolved=1,
+        firing_at_end=1,
+        problems_notified=2,
+        notifications_sent=3,
+        resolve_notifications=1,
     )
 
 
@@ -61,7 +70,7 @@ def test_a_repeat_interval_shorter_than_the_fault_repeats_the_notification(tmp_p
     plant_faults(config, [LONG], START, END)
     row = run_backtest(config, discover_monitors(config), START, END, 60.0).row(CHECK, CLUSTER, "warning")
     assert row is not None
-    assert (row.current.notifications, row.current.repeats, row.current.resolve_notifications) == (4, 2, 1)
+    assert (row.current.notifications_sent, row.current.repeats, row.current.resolve_notifications) == (4, 2, 1)
 
 
 def test_a_cluster_routing_timing_wins_over_the_default(tmp_path: Path) -> None:
@@ -71,7 +80,7 @@ def test_a_cluster_routing_timing_wins_over_the_default(tmp_path: Path) -> None:
     row = report.row(CHECK, CLUSTER, "warning")
     assert row is not None
     # repeats at +30m30s, +55m30s, +80m30s (more than 20m after the last, on the 5m ticks)
-    assert (row.current.notifications, row.current.repeats) == (5, 3)
+    assert (row.current.notifications_sent, row.current.repeats) == (5, 3)
     assert report.timings[CLUSTER].repeat_interval == 1200
 
 
@@ -85,7 +94,15 @@ def test_current_and_candidate_side_by_side(project: Config, druid: list[type[Mo
     assert (
         caught.current
         == missed.current
-        == Counts(detected=2, healed=1, fired=1, resolved=1, notifications=2, resolve_notifications=1)
+        == Counts(
+            detected=2,
+            healed=1,
+            fired=1,
+            resolved=1,
+            problems_notified=1,
+            notifications_sent=2,
+            resolve_notifications=1,
+        )
     )
     assert caught.candidate == caught.current  # 96 % is above 90 as it is above 80
     assert missed.candidate == Counts()  # nothing above 99 %
@@ -100,7 +117,9 @@ def test_null_turns_a_level_off_and_a_new_level_can_be_turned_on(project: Config
     critical = report.row(CHECK, CLUSTER, "critical")
     assert warning is not None and warning.candidate == Counts() and warning.current.fired == 1
     assert critical is not None and critical.current == Counts()
-    assert critical.candidate == Counts(detected=1, fired=1, resolved=1, notifications=2, resolve_notifications=1)
+    assert critical.candidate == Counts(
+        detected=1, fired=1, resolved=1, problems_notified=1, notifications_sent=2, resolve_notifications=1
+    )
 
 
 def test_critical_inhibits_the_warning_notifications(tmp_path: Path) -> None:
@@ -110,8 +129,12 @@ def test_critical_inhibits_the_warning_notifications(tmp_path: Path) -> None:
     warning = report.row(CHECK, CLUSTER, "warning")
     critical = report.row(CHECK, CLUSTER, "critical")
     assert warning is not None and critical is not None
-    assert (warning.current.fired, warning.current.notifications) == (1, 0)
-    assert (critical.current.fired, critical.current.notifications) == (1, 2)
+    assert (warning.current.fired, warning.current.problems_notified, warning.current.notifications_sent) == (1, 0, 0)
+    assert (critical.current.fired, critical.current.problems_notified, critical.current.notifications_sent) == (
+        1,
+        1,
+        2,
+    )
 
 
 def test_a_default_candidate_leaves_a_cluster_with_its_own_value(tmp_path: Path) -> None:
@@ -141,6 +164,25 @@ def test_a_longer_pending_time_keeps_the_fault_from_firing(project: Config, drui
     shorter = backtest(project, druid, pending=["2m"]).row(CHECK, CLUSTER, "warning")
     assert shorter is not None and shorter.candidate is not None
     assert (shorter.candidate.fired, shorter.candidate.healed) == (2, 0)  # 3 minutes outlast 2
+
+
+def test_a_cluster_pending_time_is_an_edit_of_its_file(tmp_path: Path) -> None:
+    # druid-002's file sets 10m: the long fault fires there; "druid-002:2h" replaces its file's value
+    config = make_project(tmp_path, clusters={CLUSTER: "pending: 10m\n"})
+    plant_faults(config, [SHORT, LONG], START, END)
+    report = run_backtest(config, discover_monitors(config), START, END, 60.0, pending=[f"{CLUSTER}:2h"])
+    row = report.row(CHECK, CLUSTER, "warning")
+    assert row is not None and row.current.fired == 1
+    assert row.candidate == Counts(detected=2, healed=2)
+    assert report.pending == (PendingOverride(7200.0, None, CLUSTER),)
+    assert report.describe_candidate() == "pending of druid-002 2h"
+    assert report.as_json()["candidate"]["pending"] == [{"check": None, "cluster": CLUSTER, "seconds": 7200.0}]
+    other = run_backtest(config, discover_monitors(config), START, END, 60.0, pending=["druid-009:2h"])
+    assert other.row(CHECK, CLUSTER, "warning") == BacktestRow(
+        CHECK, CLUSTER, "warning", "DruidMonitor", other.current, other.current
+    )  # another cluster's file changes nothing here
+    assert PendingOverride(600.0, None, CLUSTER).current(config) == 600.0
+    assert PendingOverride(600.0, None, "druid-009").current(config) == 300.0  # evaluation.pending
 
 
 def test_the_candidate_reads_the_same_answers(project: Config, druid: list[type[Monitor]]) -> None:
@@ -180,7 +222,9 @@ def test_a_failed_monitor_keeps_its_problems_state(project: Config) -> None:
     row = report.row(CHECK, CLUSTER, "warning")
     assert row is not None
     # without keeping the state, it would have resolved and fired again after the failures
-    assert row.current == Counts(detected=1, fired=1, resolved=1, notifications=2, resolve_notifications=1)
+    assert row.current == Counts(
+        detected=1, fired=1, resolved=1, problems_notified=1, notifications_sent=2, resolve_notifications=1
+    )
     assert report.failed == {"Flaky": 10}
     assert [r.check for r in report.rows] == [CHECK]  # "Monitor failed" is the replay's trouble, not a row
 
@@ -234,6 +278,10 @@ def test_a_value_given_twice_and_an_unknown_pending_check_are_errors(
     )
     with pytest.raises(OverrideError, match="not a duration"):
         backtest(project, druid, pending=["soon"])
+    with pytest.raises(OverrideError, match=r"write CLUSTER:DURATION, e\.g\. kudu-004:15m"):
+        backtest(project, druid, pending=[" :10m"])
+    with pytest.raises(OverrideError, match="a cluster's file sets one pending time for all its checks"):
+        PendingOverride(600.0, CHECK, CLUSTER)
     with pytest.raises(OverrideError, match="no threshold 'nope'"):
         backtest(project, druid, Override("nope", "warning", 1.0))
 
@@ -266,6 +314,6 @@ def test_a_report_as_json(project: Config, druid: list[type[Monitor]]) -> None:
             "was": 80.0,
         }
     ]
-    assert shown["rows"][0]["current"]["notifications"] == 2 and shown["rows"][0]["candidate"]["fired"] == 0
+    assert shown["rows"][0]["current"]["notifications_sent"] == 2 and shown["rows"][0]["candidate"]["fired"] == 0
     assert shown["total"]["candidate"]["detected"] == 0
     assert shown["timings"] == {"(default)": {"group_wait": 30.0, "group_interval": 300.0, "repeat_interval": 14400.0}}

@@ -77,13 +77,17 @@ def test_the_table_shows_current_and_candidate_side_by_side(
         "detected",
         "fired",
         "notified",
+        "sent",
         "|",
         "detected",
         "fired",
         "notified",
+        "sent",
     ]
-    assert lines[6].split() == ["Task", "slot", "usage", "druid-002", "warning", "|", "2", "1", "2", "|", "0", "0", "0"]
-    assert lines[8].split() == ["total", "|", "2", "1", "2", "|", "0", "0", "0"]
+    row = ["Task", "slot", "usage", "druid-002", "warning", "|", "2", "1", "1", "2", "|", "0", "0", "0", "0"]
+    assert lines[6].split() == row
+    assert lines[8].split() == ["total", "|", "2", "1", "1", "2", "|", "0", "0", "0", "0"]
+    assert "notified: problems notified (alerts in a notification while firing); sent: notifications sent." in out
     assert "timings (group_wait/group_interval/repeat_interval): (default) 30s/5m/4h" in out
 
 

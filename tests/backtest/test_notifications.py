@@ -45,6 +45,7 @@ def test_an_alert_that_fires_and_resolves_within_group_wait_is_never_notified() 
     estimate.resolve(alert("h1"), T + 10)
     estimate.advance(T + 7200)
     assert counts(estimate) == Counter()
+    assert estimate.notified == Counter()
 
 
 def test_alerts_joining_and_leaving_a_group_update_it_at_most_every_group_interval() -> None:
@@ -62,6 +63,7 @@ def test_alerts_joining_and_leaving_a_group_update_it_at_most_every_group_interv
     estimate.resolve(alert("h3"), T + 1000)
     estimate.advance(T + 1230)
     assert counts(estimate) == Counter(first=1, update=2, resolve=1)
+    assert estimate.notified == Counter({("Disk full", "alpha", "warning"): 3})  # four notifications, three problems
 
 
 def test_repeats_come_on_the_first_tick_after_the_repeat_interval() -> None:
@@ -82,6 +84,7 @@ def test_a_group_is_made_again_after_it_resolved_and_waits_again() -> None:
     assert counts(estimate) == Counter(first=1, resolve=1)
     estimate.advance(T + 430)
     assert counts(estimate) == Counter(first=2, resolve=1)
+    assert estimate.notified[("Disk full", "alpha", "warning")] == 2  # it fired twice, notified each time
 
 
 def test_a_flush_between_two_evaluations_sees_the_state_between_them() -> None:
@@ -101,9 +104,11 @@ def test_critical_inhibits_warning_of_the_same_check_cluster_and_host() -> None:
     assert counts(estimate, "critical") == Counter(first=1)
     assert counts(estimate, "warning") == Counter()
     assert counts(estimate, "warning", "Memory usage") == Counter(first=1)
+    assert estimate.notified[("Disk full", "alpha", "warning")] == 0  # inhibited: not a problem notified
     estimate.resolve(alert("h1", "critical"), T + 3000)
     estimate.advance(T + 3600)  # the warning still fires: now it is notified
     assert counts(estimate, "warning") == Counter(first=1)
+    assert estimate.notified[("Disk full", "alpha", "warning")] == 1
     assert counts(estimate, "critical") == Counter(first=1, resolve=1)
 
 

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import io
 import threading
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 
 from evaluator import Monitor
 from khp import backtest
-from khp.backtest import BacktestError, Override, Period, ProgressBar, apply_overrides, parse_override, parse_pending
+from khp._config_check import findings
+from khp.backtest import (
+    BacktestError,
+    HintRules,
+    Kept,
+    Override,
+    Period,
+    ProgressBar,
+    Span,
+    apply_overrides,
+    apply_pending,
+    hint_rules,
+    parse_override,
+    parse_pending,
+)
 from khp.backtest._checks import check_rules, literal_checks
+from khp.backtest._faults import kept, lasting
 from khp.backtest._shared import SharedAnswers
-from khp.configuration import ClusterConfig, Config, Threshold
+from khp.configuration import ClusterConfig, Config, ConfigError, Threshold, load_config
 from khp.records import ProcessState
 from khp.sources import LogQuery, MetricQuery, ProcessQuery, Sample, Sources
 
@@ -67,6 +83,76 @@ def test_pending_candidates() -> None:
     assert parse_pending("Disk full=PT15M", ["Disk full"]).seconds == 900
     assert parse_pending("a=b=1h").check == "a=b"  # the duration follows the last '='
     assert parse_pending("Disk full=1h").applies("Disk full") and not parse_pending("Disk full=1h").applies("CPU")
+    alpha = parse_pending("alpha:15m")
+    assert (alpha.cluster, alpha.check, alpha.seconds, str(alpha)) == ("alpha", None, 900.0, "alpha:15m")
+    assert not alpha.applies("Disk full")  # it is an edit of the configuration, not of the problems
+    assert parse_pending("Disk: full=1h").check == "Disk: full"  # with '=', what comes before is a check
+    edited = apply_pending(CONFIG, [alpha, parse_pending("beta:1h"), parse_pending("20m")])
+    assert (edited.clusters["alpha"].pending, edited.clusters["beta"].pending) == (900.0, 3600.0)
+    assert (
+        edited.clusters["alpha"].thresholds == CONFIG.clusters["alpha"].thresholds
+        and CONFIG.clusters["alpha"].pending is None
+    )
+    assert apply_pending(CONFIG, [parse_pending("20m")]) is CONFIG
+
+
+def test_lasting_faults_and_what_a_candidate_keeps() -> None:
+    disk = ("Disk full", "HostMonitor", "alpha", "a-dn1", "critical")
+    cpu = ("CPU usage", "HostMonitor", "alpha", "a-dn2", "warning")
+    now = [
+        Span(disk, START, START + 300, START + 3600),  # an hour
+        Span(cpu, START, START + 300, START + 600),  # ten minutes
+        Span(cpu, START + 7200, START + 7500),  # still firing at the end, two hours on
+    ]
+    end = START + 4 * 3600
+    faults = lasting(now, 1800, end)
+    assert faults == [now[0], now[2]]
+    later = [Span(disk, START + 60, START + 900, START + 3600), Span(cpu, START + 600, START + 900, START + 960)]
+    held = kept(faults, later, end, lambda f: True)
+    assert (held.before, held.after, held.lost, held.delay) == (2, 1, (now[2],), 600.0)
+    assert held.as_dict()["lost"] == [
+        {
+            "check": "CPU usage",
+            "monitor": "HostMonitor",
+            "cluster": "alpha",
+            "host": "a-dn2",
+            "severity": "warning",
+            "detected": "2026-11-29T12:00:00Z",
+            "fired": "2026-11-29T12:05:00Z",
+            "ended": None,
+            "lasted": 7200.0,
+        }
+    ]
+    assert (
+        now[2].describe(end) == "CPU usage warning on alpha a-dn2 from 2026-11-29T12:00:00Z for 2h (firing at the end)"
+    )
+    assert kept(faults, later, end, lambda f: f.severity == "critical") == Kept(1, 1, (), 600.0, end)
+    assert held + Kept(1, 1, (), 900.0) == Kept(3, 2, (now[2],), 900.0, end)
+
+
+def test_hints_lasting_is_read_from_khp_yml(tmp_path: Path) -> None:
+    def load(text: str) -> Config:
+        (tmp_path / "khp.yml").write_text(text)
+        return load_config(tmp_path / "khp.yml")
+
+    assert hint_rules(load("evaluation: {interval: 1m}\n")) == HintRules(lasting=1800.0)
+    assert hint_rules(load("hints: {lasting: 1h}\n")).lasting == 3600.0
+    assert HintRules(lasting=3600.0).short == 1800.0
+    cases = [
+        ("hints: {lasting: soon}\n", "hints.lasting: 'soon' is not a duration"),
+        ("hints: {lasting: 0s}\n", "hints.lasting: must be longer than 0 seconds"),
+        ("hints: {lasting: 1m}\n", "hints.lasting: must be at least two evaluation intervals (2m)"),
+        ("hints: {lastng: 30m}\n", "hints.lastng: unknown key; allowed keys here: lasting"),
+    ]
+    for text, message in cases:
+        config = load(text)
+        with pytest.raises(ConfigError) as error:
+            hint_rules(config)
+        assert str(error.value).startswith(f"{config.file}: {message}"), str(error.value)
+        errors, _warnings = findings(config, {})
+        assert any(message in e for e in errors), errors  # khp check-config says it too
+    with pytest.raises(ConfigError, match="hints: expected a mapping, got str '30m'"):
+        load("hints: 30m\n")  # the loader reads every component's section as a mapping
 
 
 class Counting:
@@ -202,8 +288,8 @@ def test_the_progress_bar() -> None:
 
 def test_the_public_surface() -> None:
     assert backtest.__all__ == [
+        "BAND",
         "BURSTS",
-        "HEALS",
         "BacktestError",
         "BacktestReport",
         "BacktestRow",
@@ -213,6 +299,7 @@ def test_the_public_surface() -> None:
         "Hint",
         "HintRules",
         "HintsReport",
+        "Kept",
         "NotificationEstimate",
         "Override",
         "OverrideError",
@@ -220,8 +307,12 @@ def test_the_public_surface() -> None:
         "Period",
         "ProgressBar",
         "Side",
+        "Span",
+        "Together",
         "apply_overrides",
+        "apply_pending",
         "find_hints",
+        "hint_rules",
         "parse_override",
         "parse_pending",
         "render_hints",

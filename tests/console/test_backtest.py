@@ -45,8 +45,10 @@ def test_backtest_current_and_candidate(client: FlaskClient, config: Config) -> 
     assert "Candidate:" in html and "alpha:druid_slot_used_percent.warning=99" in html
     row = html.split('<td>Task slot usage</td><td><span class="sev warning">')[1].split("</tr>")[0]
     cells = [cell.split("<")[0] for cell in row.split('<td class="n">')[1:]]
+    assert len(cells) == 10  # detected, healed, fired, problems notified, notifications sent; twice
     assert cells[0] == "1" and cells[2] == "1"  # in force (70): detected once, fired
-    assert cells[4] == "0"  # the candidate (99) detects nothing
+    assert cells[3] == "0"  # but never notified: its critical (96 % > 90) inhibits it
+    assert cells[5] == "0"  # the candidate (99) detects nothing
 
 
 def test_backtest_refusals(client: FlaskClient) -> None:
