@@ -21,6 +21,9 @@ from khp.configuration import Config
 from .planted_week import START, UNTIL, Run, faults, make_week, runs
 from .test_hints import parse
 
+# One worker builds the planted week (module fixtures) and runs every test of it.
+pytestmark = pytest.mark.xdist_group("hints_week")
+
 STEP = 300.0  # the samples' own spacing: a week is 2,017 evaluations
 
 
