@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
+
+_SPACE = re.compile(r"\s")
 
 
 def http_url(value: object) -> bool:
     """Whether ``value`` is an absolute ``http://`` or ``https://`` URL with a host."""
-    if not isinstance(value, str) or not value or any(ch.isspace() for ch in value):
+    if not isinstance(value, str) or not value or _SPACE.search(value):
         return False
     try:
         parts = urllib.parse.urlsplit(value)

@@ -12,7 +12,9 @@ ELLIPSIS = "…"
 
 def units(text: str) -> int:
     """The length of ``text`` as Kakao's and Slack's APIs count characters: UTF-16 code units."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate is one unit, as in UTF-16
 
 
 def utf8(text: str) -> int:
