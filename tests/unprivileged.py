@@ -1,8 +1,11 @@
 """Running a command as a user who cannot write a file: what a read-only store looks like to khp.
 
-Root writes through any file mode, so under root the command runs as ``nobody`` (through
-util-linux's ``setpriv``) in a directory that user can read; otherwise the file mode alone makes
-it read-only.
+Root writes through any file mode only by its capabilities (``CAP_DAC_OVERRIDE``), so under
+root the command runs as root without any capability (util-linux's ``setpriv`` empties the
+bounding set before it executes the command): file modes bind it as they bind the files' owner,
+and it still reads everything root owns, such as a project cloned into a private ``mktemp -d``
+directory (a switch to ``nobody`` could not import the package from there). Otherwise the file
+mode alone makes it read-only.
 """
 
 from __future__ import annotations
@@ -17,17 +20,15 @@ from pathlib import Path
 
 import pytest
 
-NOBODY = 65534
-
 
 def unprivileged(command: list[str]) -> list[str]:
-    """``command`` run as ``nobody`` when we are root (as it is otherwise)."""
+    """``command`` run by root without capabilities when we are root (as it is otherwise)."""
     if os.geteuid() != 0:
         return command
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("running as root without util-linux's setpriv: cannot drop to a user a file mode binds")
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+        pytest.skip("running as root without util-linux's setpriv: cannot drop the capabilities that ignore file modes")
+    return [setpriv, "--bounding-set=-all", "--inh-caps=-all", *command]
 
 
 @contextmanager
