@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -108,3 +112,33 @@ def test_every_relative_link_leads_to_a_file_and_heading_that_exist(page: Path) 
             assert anchor in _anchors(file.read_text(encoding="utf-8")), (
                 f"{page.relative_to(ROOT)}: link to {target}: no such heading"
             )
+
+
+def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
+    """The first monitor of the tour, copied as a newcomer would, loads, lints and checks."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("**2. A first monitor.**", 1)[1].split("**3.", 1)[0]
+    shell = re.search(r"```sh\n(.*?)```", tour, re.S)
+    monitor = re.search(r"```python\n# (monitors/\w+\.py)\n(.*?)```", tour, re.S)
+    assert shell and monitor
+    (tmp_path / "monitors").mkdir()
+    (tmp_path / monitor.group(1)).write_text(monitor.group(2))
+    khp_yml = re.search(r"printf '(.*?)' > khp.yml", shell.group(1))
+    assert khp_yml
+    (tmp_path / "khp.yml").write_text(khp_yml.group(1).replace("\\n", "\n"))
+
+    def khp(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "khp", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+        )
+
+    simulate = next(line for line in shell.group(1).splitlines() if line.startswith("khp simulate"))
+    assert khp(*shlex.split(simulate.split("#")[0])[1:]).returncode == 0
+    assert khp("lint", "monitors").returncode == 0
+    name = re.search(r"class (\w+)\(Monitor\)", monitor.group(2))
+    assert name
+    done = khp("check", "--monitor", name.group(1), "--json")
+    assert done.returncode in (0, 1), done.stderr
+    problems = json.loads(done.stdout)
+    assert all(p["monitor"] == name.group(1) for p in problems)
+    assert "from 1 monitor" in done.stderr
