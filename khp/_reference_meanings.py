@@ -262,7 +262,7 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
     (K, "receiver.delivery.backoff"): Meaning("the first wait before a retry; it doubles, with jitter"),
     (K, "receiver.delivery.max_backoff"): Meaning("the longest wait between retries"),
     (K, "receiver.delivery.give_up_after"): Meaning(
-        "a message of an alert that resolved, older than this, is given up (a dead letter)"
+        "a message of an alert that has resolved, older than this, is given up (`expired`)"
     ),
     (K, "receiver.delivery.lease"): Meaning(
         "how long a claimed message is hidden from other workers; longer than any channel timeout"
