@@ -14,7 +14,7 @@ from typing import Any
 from evaluator import Evaluator, load_monitors
 from khp.configuration import Config, StoreConfig, format_duration, format_time
 from khp.history import open_history
-from khp.simulator import Fleet, simulate
+from khp.simulator import Fault, Fleet, simulate
 from khp.sources import open_sources
 from khp.store import Bulk, Store
 
@@ -82,15 +82,24 @@ def simulate_command(
     elapsed = time.perf_counter() - began
     print(
         f"simulated {clusters} clusters from {format_time(start)} to {format_time(end)} every"
-        f" {format_duration(step)} into {config.store.path} in {elapsed:.1f}s: {result}"
+        f" {format_duration(step)} into {config.store.path} in {elapsed:.1f}s ({result.rows_per_second:,.0f} rows/s):"
+        f" {result.counts()}"
     )
     faults = fleet.faults_between(start, end)
     print(f"{plural(len(faults), 'fault')} planted (seed {seed}):")
     for fault in faults[:40]:
-        print(f"  {fault}")
+        print(f"  {_fault_line(fault)}")
     if len(faults) > 40:
         print(f"  ... and {len(faults) - 40} more")
     return 0
+
+
+def _fault_line(fault: Fault) -> str:
+    """``2026-11-29T09:40:00Z for 4m  disk_full  kudu-004/kudu-004-ts3 (intensity 0.69)``."""
+    where = fault.cluster + (f"/{fault.host}" if fault.host else "")
+    where += f", program {fault.program}" if fault.program else ""
+    when = f"{format_time(fault.start)} for {format_duration(fault.duration)}"
+    return f"{when}  {fault.kind}  {where} (intensity {fault.intensity:.2f})"
 
 
 def demo(

@@ -42,12 +42,15 @@ class SimulationSummary:
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
-    def __str__(self) -> str:
+    def counts(self) -> str:
+        """What was written: ``361 steps of 10 clusters (288 hosts): 2,113,069 metric points, ...``."""
         return (
             f"{self.steps} steps of {self.clusters} clusters ({self.hosts:,} hosts): {self.metrics:,} metric points,"
-            f" {self.logs:,} log lines, {self.process_states:,} process states, {self.faults} faults;"
-            f" {self.seconds:.1f}s, {self.rows_per_second:,.0f} rows/s"
+            f" {self.logs:,} log lines, {self.process_states:,} process states, {self.faults} faults"
         )
+
+    def __str__(self) -> str:
+        return f"{self.counts()}; {self.seconds:.1f}s, {self.rows_per_second:,.0f} rows/s"
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from khp._progress import ProgressLines
@@ -50,3 +51,33 @@ def test_simulate_writes_its_progress_as_lines_when_stderr_is_a_file(project: Pa
     assert "\r" not in result.stderr
     assert "simulate 100% (31 of 31 steps, " in result.stderr.splitlines()[-1]
     assert "simulated 2 clusters from 2026-11-29T09:30:00Z to 2026-11-29T10:00:00Z" in result.stdout
+
+
+def test_simulate_says_its_time_once_and_lists_each_fault_on_a_line_for_people(project: Path) -> None:
+    result = khp(
+        project,
+        "simulate",
+        "--clusters",
+        "5",
+        "--minutes",
+        "120",
+        "--fault-rate",
+        "3",
+        "--until",
+        "2026-11-29T10:00:00Z",
+    )
+
+    assert result.returncode == 0, result.stderr
+    summary, planted, *faults = result.stdout.splitlines()
+    assert re.fullmatch(
+        r"simulated 5 clusters .* in [\d.]+s \([\d,]+ rows/s\): \d+ steps of 5 clusters .* \d+ faults", summary
+    )
+    assert len(re.findall(r"\b\d+\.\ds\b", summary)) == 1 and summary.count(" rows/s") == 1  # the time, once
+    assert re.fullmatch(r"\d+ faults? planted \(seed 1\):", planted)
+    assert faults
+    line = re.compile(
+        r"  \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ for \w+  [a-z_]+  "
+        r"[\w.-]+(/[\w.-]+)?(, program [\w.-]+)? \(intensity [01]\.\d\d\)"
+    )
+    for text in faults:
+        assert line.fullmatch(text) or text.startswith("  ... and "), text
