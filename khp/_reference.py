@@ -51,17 +51,13 @@ ENVIRON = {
     "KHP_KAKAOTALK_ACCESS_TOKEN": "sample",
     "KHP_SLACK_URL": "https://hooks.slack.example/T0/B0/x",
     "KHP_WEBHOOK_URL": "https://hooks.example/khp",
-    "KHP_WEBHOOK_HEADERS": "sample",
     "KHP_KAKAOWORK_CALLBACK_TOKEN": "sample",
     "KHP_KAKAO_SKILL_TOKEN": "sample",
     "KHP_CONSOLE_SECRET": "sample" * 8,
     "DRUID_PASSWORD": "sample",
-    "DRUID_JWT": "sample",
-    "PROMETHEUS_PASSWORD": "sample",
     "PROMETHEUS_TOKEN": "sample",
     "ELASTIC_PASSWORD": "sample",
     "ELASTIC_API_KEY": "sample",
-    "SUPERVISOR_PASSWORD": "sample",
     "KHP_RECEIVER_TOKEN": "sample",
 }
 
@@ -129,10 +125,10 @@ def recorded_keys() -> dict[tuple[str, str], KeyRead]:
             for config in _sample_configs(Path(directory)):
                 for read in _READERS:
                     read(config)
-        return _normalized(found, Path(directory))
+        return _normalized(found)
 
 
-def _normalized(found: Mapping[tuple[str, str], KeyRead], directory: Path) -> dict[tuple[str, str], KeyRead]:
+def _normalized(found: Mapping[tuple[str, str], KeyRead]) -> dict[tuple[str, str], KeyRead]:
     keys: dict[tuple[str, str], KeyRead] = {}
     for (file, key), read in found.items():
         scope = CLUSTER_FILE if Path(file).parent.name == "clusters" else KHP_YML

@@ -69,7 +69,8 @@ class Section:
         return f"{self.key}.{name}" if self.key else name
 
     def _note(self, name: str, kind: str = "", default: Any = None, has_default: bool = False) -> None:
-        note_key(self.file, self.path(name), kind, default, has_default)
+        if _recording.get() is not None:  # only the reference generator records: no work for a plain load
+            note_key(self.file, self.path(name), kind, default, has_default)
 
     def error(self, name: str, problem: str) -> ConfigError:
         return ConfigError(self.file, self.path(name), problem)
@@ -77,8 +78,9 @@ class Section:
     def only(self, allowed: Iterable[str]) -> None:
         """Reject keys outside ``allowed``, listing the allowed ones."""
         allowed = list(allowed)
-        for name in allowed:
-            self._note(name)
+        if _recording.get() is not None:
+            for name in allowed:
+                self._note(name)
         for name in self.data:
             if name not in allowed:
                 raise self.error(str(name), f"unknown key; allowed keys here: {', '.join(allowed)}")

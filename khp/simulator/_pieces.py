@@ -168,7 +168,7 @@ def _make(fleet: Fleet, work: Work, sending: Connection) -> None:
             sending.send(piece)
         sending.send(None)
     except (KeyboardInterrupt, BrokenPipeError):
-        pass  # the writer stopped, and says why
+        return  # the writer stopped (Ctrl-C, or its own error, which it reports): nothing to send
     except Exception:
         sending.send(traceback.format_exc().strip().splitlines()[-1])
 
