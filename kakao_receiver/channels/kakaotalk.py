@@ -88,7 +88,7 @@ class KakaoTalkChannel:
         self.access_token_env = read.text("access_token_env", "KHP_KAKAOTALK_ACCESS_TOKEN")
         self.token_file = read.text("token_file", "")
         self.environ = dict(environ or {})
-        self.session = session or requests.Session()
+        self.session = session or _http.Session()
         self._accounts: dict[str, _Account] = {}
         self._lock = threading.Lock()
         if not any(per_target(t) for t in (self.client_id_env, self.refresh_token_env, self.token_file)):

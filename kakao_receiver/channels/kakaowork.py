@@ -65,7 +65,7 @@ class KakaoWorkChannel:
         self._app_key = (environ or {}).get(key_env, "")
         if not self._app_key:
             raise read.error("app_key_env", f"environment variable {key_env} is not set; put the bot's app key there")
-        self.session = session or requests.Session()
+        self.session = session or _http.Session()
 
     def render(self, content: MessageContent) -> dict[str, Any]:
         """``{"text": preview, "blocks": [...]}`` within every Block Kit limit; long text goes on in more blocks."""

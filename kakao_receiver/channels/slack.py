@@ -49,7 +49,7 @@ class SlackChannel:
         self.url_env = read.text("url_env", "KHP_SLACK_WEBHOOK_URL")
         self.timeout = read.number("timeout", 10)
         self.environ = dict(environ or {})
-        self.session = session or requests.Session()
+        self.session = session or _http.Session()
         if not per_target(self.url_env) and not self.environ.get(self.url_env):
             raise ChannelConfigError(
                 f"channel 'slack' option 'url_env': environment variable {self.url_env} is not set; "

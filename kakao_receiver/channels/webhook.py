@@ -46,7 +46,7 @@ class WebhookChannel:
             raise ChannelConfigError("channel 'webhook': set exactly one of the options 'url' and 'url_env'")
         self.timeout = read.number("timeout", 10)
         self.environ = dict(environ or {})
-        self.session = session or requests.Session()
+        self.session = session or _http.Session()
         self.headers = read.strings("headers")
         for header, variable in read.strings("headers_env").items():
             if variable not in self.environ:
