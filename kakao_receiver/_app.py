@@ -37,7 +37,7 @@ from ._lookout import Lookout
 from ._metrics import metrics_view
 from ._outbox import Outbox, OutboxError
 from ._settings import ReceiverSettings, read_token, receiver_settings
-from ._webhook import Notification, WebhookError, dumps, parse_webhook
+from ._webhook import Notification, WebhookError, parse_webhook
 
 log = logging.getLogger("kakao_receiver")
 
@@ -231,8 +231,8 @@ def room_channels(config: Config) -> list[str]:
 
 def _webhook(receiver: Receiver) -> tuple[Response, int]:
     try:
-        notification, body, rooms = _read(receiver)
-        answer = _store(receiver, notification, body, rooms)
+        notification, payload, rooms = _read(receiver)
+        answer = _store(receiver, notification, payload, rooms)
     except Rejected as exc:
         _log_rejection(exc.status, exc.reason)
         return jsonify(error=exc.reason), exc.status
@@ -250,8 +250,8 @@ def _webhook(receiver: Receiver) -> tuple[Response, int]:
     return jsonify(answer), 200
 
 
-def _read(receiver: Receiver) -> tuple[Notification, str, tuple[str, ...]]:
-    """The checked webhook: its notification, canonical body and rooms; ``Rejected`` otherwise."""
+def _read(receiver: Receiver) -> tuple[Notification, dict[str, Any], tuple[str, ...]]:
+    """The checked webhook: its notification, decoded body and rooms; ``Rejected`` otherwise."""
     problem = _unauthorized(request.headers.get("Authorization"), receiver.token)
     if problem:
         raise Rejected(401, problem)
@@ -270,7 +270,7 @@ def _read(receiver: Receiver) -> tuple[Notification, str, tuple[str, ...]]:
         rooms = receiver.rooms(notification.receiver)
     except UnknownReceiver as exc:
         raise Rejected(422, str(exc)) from None
-    return notification, dumps(payload), rooms
+    return notification, payload, rooms
 
 
 def _unauthorized(header: str | None, token: str) -> str:
@@ -285,12 +285,14 @@ def _unauthorized(header: str | None, token: str) -> str:
     return ""
 
 
-def _store(receiver: Receiver, notification: Notification, body: str, rooms: tuple[str, ...]) -> dict[str, Any]:
+def _store(
+    receiver: Receiver, notification: Notification, payload: dict[str, Any], rooms: tuple[str, ...]
+) -> dict[str, Any]:
     """Compose, render and commit (``_intake``); 200's body. Outbox trouble is a 503 so that Alertmanager retries."""
     assert receiver.intake is not None
     try:
         render = lambda part, to: _render(receiver, part, to)  # noqa: E731
-        answer = receiver.intake.take(notification, body, rooms, render, receiver.outbox)
+        answer = receiver.intake.take(notification, payload, rooms, render, receiver.outbox)
     except OutboxError as exc:
         log.error("cannot store notification %s: %s", notification.id, exc)
         raise Rejected(503, "the outbox cannot be written; Alertmanager will retry") from None

@@ -49,25 +49,30 @@ class Holding:
         self, entries: Iterable[tuple[str, Mapping[str, Any]]], receiver: str, body: Mapping[str, Any], at: float
     ) -> int:
         """Hold (room, raw alert) pairs of the webhook ``body``; a later one for the same room and alert replaces it."""
-        notification = json.dumps({k: v for k, v in body.items() if k != "alerts"}, sort_keys=True)
-        rows = [
-            (room, str(alert["fingerprint"]), receiver, at, json.dumps(alert, sort_keys=True), notification)
-            for room, alert in entries
-        ]
-        if rows:
+        pairs = list(entries)
+        if pairs:
+            notification = json.dumps({k: v for k, v in body.items() if k != "alerts"}, sort_keys=True)
+            rows = [
+                (room, str(alert["fingerprint"]), receiver, at, json.dumps(alert, sort_keys=True), notification)
+                for room, alert in pairs
+            ]
             sql = (
                 "INSERT OR REPLACE INTO held_resolutions (room, fingerprint, receiver, received, alert, notification)"
                 " VALUES (?, ?, ?, ?, ?, ?)"
             )
             self.state.run("hold a resolution in", lambda conn: conn.executemany(sql, rows), write=True)
-        return len(rows)
+        return len(pairs)
 
     def release(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Forget held resolutions, (room, fingerprint): sent, dropped, or made moot."""
         rows = list(pairs)
-        if rows:
+        if rows and self._any():  # most often none is held: a read, which waits for no writer
             sql = "DELETE FROM held_resolutions WHERE room = ? AND fingerprint = ?"
             self.state.run("release a resolution in", lambda conn: conn.executemany(sql, rows), write=True)
+
+    def _any(self) -> bool:
+        sql = "SELECT EXISTS (SELECT 1 FROM held_resolutions)"
+        return bool(self.state.run("read the held resolutions of", lambda conn: conn.execute(sql).fetchone()[0]))
 
     def waiting(self) -> list[Held]:
         """Every held resolution, oldest first."""

@@ -9,7 +9,6 @@ any resolution held for it moot; then each room gets the alerts that change what
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -39,9 +38,17 @@ class Intake:
     clock: Callable[[], float]
 
     def take(
-        self, notification: Notification, body: str, rooms: Sequence[str], render: Render, outbox: Outbox
+        self,
+        notification: Notification,
+        payload: Mapping[str, Any],
+        rooms: Sequence[str],
+        render: Render,
+        outbox: Outbox,
     ) -> dict[str, Any]:
-        """Store what ``notification`` tells ``rooms`` in ``outbox``; the JSON answer (status, id, rooms)."""
+        """Store what ``notification`` (decoded from the webhook ``payload``) tells ``rooms`` in ``outbox``.
+
+        Returns the JSON answer (status, id, rooms).
+        """
         answer: dict[str, Any] = {"status": "duplicate", "id": notification.id, "rooms": list(rooms)}
         now = self.clock()
         if parse_receiver_name(notification.receiver).heartbeat:
@@ -49,7 +56,6 @@ class Intake:
             if at is not None:
                 self.watch.beat(at, now)
             return {**answer, "status": "heartbeat", "rooms": []}
-        payload = json.loads(body)
         raw = {str(alert.get("fingerprint")): alert for alert in payload["alerts"]}
         heard = self.watch.sight().last_beat is not None  # with no evaluator ever heard, there is nothing to wait for
         held = [a for a in notification.alerts if heard and expired(a)]

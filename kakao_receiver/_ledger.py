@@ -57,17 +57,7 @@ class Ledger:
         wanted_rooms, wanted = list(rooms), list(dict.fromkeys(fingerprints))
         if not wanted_rooms or not wanted:
             return {}
-        sql = (
-            "SELECT room, fingerprint, status, accepted FROM alert_ledger"
-            f" WHERE room IN ({', '.join('?' * len(wanted_rooms))})"
-            f" AND fingerprint IN ({', '.join('?' * len(wanted))})"
-        )
-
-        def read(conn: sqlite3.Connection) -> dict[tuple[str, str], Told]:
-            rows = conn.execute(sql, [*wanted_rooms, *wanted]).fetchall()
-            return {(room, fp): Told(status, accepted) for room, fp, status, accepted in rows}
-
-        return self.state.run("read the ledger of", read)
+        return self.state.run("read the ledger of", lambda conn: _read(conn, wanted_rooms, wanted))
 
     def record(self, entries: Iterable[tuple[str, str, str]], accepted: float) -> None:
         """(room, fingerprint, status) were put in messages accepted at ``accepted``."""
@@ -82,14 +72,26 @@ class Ledger:
     ) -> bool:
         """Inside the outbox's transaction: if the ledger still says ``before``, note ``entries`` (room,
         fingerprint, status) as told and say yes; if another process told these rooms meanwhile, no."""
-        for (room, fp), was in before.items():
-            row = conn.execute(
-                "SELECT status, accepted FROM alert_ledger WHERE room = ? AND fingerprint = ?", (room, fp)
-            ).fetchone()
-            if (None if row is None else Told(*row)) != was:
+        if before:
+            found = _read(conn, {room for room, _ in before}, {fp for _, fp in before})
+            if {key: found[key] for key in before if key in found} != {
+                k: v for k, v in before.items() if v is not None
+            }:
                 return False
         _write(conn, entries, accepted)
         return True
+
+
+def _read(conn: sqlite3.Connection, rooms: Iterable[str], fingerprints: Iterable[str]) -> dict[tuple[str, str], Told]:
+    """What the ledger says of these alerts in these rooms, in one query."""
+    wanted_rooms, wanted = list(rooms), list(fingerprints)
+    sql = (
+        "SELECT room, fingerprint, status, accepted FROM alert_ledger"
+        f" WHERE room IN ({', '.join('?' * len(wanted_rooms))})"
+        f" AND fingerprint IN ({', '.join('?' * len(wanted))})"
+    )
+    rows = conn.execute(sql, [*wanted_rooms, *wanted]).fetchall()
+    return {(room, fp): Told(status, accepted) for room, fp, status, accepted in rows}
 
 
 def _write(conn: sqlite3.Connection, entries: Iterable[tuple[str, str, str]], accepted: float) -> None:

@@ -21,6 +21,7 @@ answers. ``recorded`` says a row's history events were written. The file is crea
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -190,7 +191,7 @@ class Outbox:
             RETURNING rowid, notification, room, payload, attempts, level, created
         """
         params = (now + lease, token, now, now, now)
-        row = self._run("claim a delivery in", lambda conn: conn.execute(sql, params).fetchone())
+        row = self._run("claim a delivery in", lambda conn: conn.execute(sql, params).fetchone(), write=True)
         if row is None:
             return None
         rowid, notification, room, payload, attempts, level, created = row
@@ -200,7 +201,7 @@ class Outbox:
         """The channel took it: ``sent``, whoever holds the lease now (it *was* delivered). Returns the time."""
         now = self.clock()
         sql = "UPDATE deliveries SET state = 'sent', finished = ?, lease_until = 0, error = '' WHERE rowid = ?"
-        self._run("mark a delivery sent in", lambda conn: conn.execute(sql, (now, delivery.rowid)))
+        self._run("mark a delivery sent in", lambda conn: conn.execute(sql, (now, delivery.rowid)), write=True)
         return now
 
     def retry_at(self, delivery: Delivery, due: float, error: str) -> bool:
@@ -210,7 +211,7 @@ class Outbox:
             "WHERE rowid = ? AND claim = ? AND state = 'pending'"
         )
         params = (due, error, delivery.rowid, delivery.claim)
-        return bool(self._run("reschedule a delivery in", lambda conn: conn.execute(sql, params).rowcount))
+        return bool(self._run("reschedule a delivery in", lambda conn: conn.execute(sql, params).rowcount, write=True))
 
     def simplify(self, delivery: Delivery, payload: Mapping[str, Any], error: str) -> bool:
         """Send ``payload`` (a simpler form) instead, now; ``False`` if the lease was lost meanwhile."""
@@ -219,7 +220,7 @@ class Outbox:
             "due = ?, lease_until = 0, error = ? WHERE rowid = ? AND claim = ? AND state = 'pending'"
         )
         params = (_dumps(payload), self.clock(), error, delivery.rowid, delivery.claim)
-        return bool(self._run("simplify a delivery in", lambda conn: conn.execute(sql, params).rowcount))
+        return bool(self._run("simplify a delivery in", lambda conn: conn.execute(sql, params).rowcount, write=True))
 
     def mark_dead(self, delivery: Delivery, error: str) -> float | None:
         """A dead letter: refused in every form. Returns the time, or ``None`` if the lease was lost meanwhile."""
@@ -229,7 +230,7 @@ class Outbox:
             "WHERE rowid = ? AND claim = ? AND state = 'pending'"
         )
         params = (now, error, delivery.rowid, delivery.claim)
-        changed = self._run("mark a dead letter in", lambda conn: conn.execute(sql, params).rowcount)
+        changed = self._run("mark a dead letter in", lambda conn: conn.execute(sql, params).rowcount, write=True)
         return now if changed else None
 
     def expire(self, before: float, reason: str) -> list[int]:
@@ -451,12 +452,15 @@ class Outbox:
         *,
         transaction: bool = False,
         durable: bool = False,
+        write: bool = False,
     ) -> T:
         """``operation`` on this thread's connection, in a write transaction if asked, retried while the file is locked.
 
-        ``durable`` commits with ``synchronous=FULL`` (the WAL is on disk when this returns);
-        other writes are safe against a killed process but may be lost with the machine's power,
-        which can only make a message be sent again, never lost.
+        ``write`` says a statement outside a transaction writes (a transaction always does):
+        writers of this process take turns (``writer``). ``durable`` commits with
+        ``synchronous=FULL`` (the WAL is on disk when this returns); other writes are safe
+        against a killed process but may be lost with the machine's power, which can only make a
+        message be sent again, never lost.
         """
         conn = self._connection()
 
@@ -479,19 +483,33 @@ class Outbox:
                     conn.execute("PRAGMA synchronous=NORMAL")
 
         try:
-            return self._retrying(what, attempt)
+            if not (write or transaction):
+                return self._retrying(what, attempt)
+            with writer(self.path):
+                return self._retrying(what, attempt)
         except sqlite3.Error as exc:
             raise OutboxError(f"cannot {what} the outbox {self.path}: {exc}") from None
 
     def _retrying(self, what: str, attempt: Callable[[], T]) -> T:
         deadline = time.monotonic() + BUSY_TIMEOUT
-        while True:
+        for tries in itertools.count():
             try:
                 return attempt()
             except sqlite3.OperationalError as exc:
                 if not _busy(exc) or time.monotonic() > deadline:
                     raise
-            time.sleep(random.uniform(0.0002, 0.002))
+            time.sleep(busy_wait(tries))
+        raise AssertionError("unreachable")
+
+
+def busy_wait(tries: int) -> float:
+    """Seconds to wait before trying a locked file again: 50 µs at first, doubling up to 2 ms, jittered.
+
+    Another process holds the lock for one short transaction (a fraction of a millisecond,
+    a commit to disk included): the first tries come back soon after it ends; a lock held longer
+    is polled less often.
+    """
+    return min(0.002, 0.00005 * 2**tries) * random.uniform(0.5, 1.5)
 
 
 def _set_up(conn: sqlite3.Connection) -> None:
@@ -505,6 +523,25 @@ def _set_up(conn: sqlite3.Connection) -> None:
             except sqlite3.OperationalError as exc:  # another process added it meanwhile
                 if "duplicate column" not in str(exc):
                     raise
+
+
+_writers: dict[tuple[int, Path], threading.RLock] = {}
+
+
+def writer(path: Path) -> threading.RLock:
+    """The lock the threads of this process take in turn to write the SQLite file ``path``.
+
+    SQLite lets one connection write at a time and tells the others "locked" at once; polling
+    for it, a process's request and delivery threads would sleep and retry against each other,
+    and a webhook could wait behind many such rounds. Queued on this lock instead, they get the
+    file in turn as soon as it is free, and only other processes are waited for by polling.
+    Keyed by process too: a lock held at ``fork`` stays held in the child.
+    """
+    key = (os.getpid(), path)
+    lock = _writers.get(key)
+    if lock is None:
+        lock = _writers.setdefault(key, threading.RLock())
+    return lock
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:

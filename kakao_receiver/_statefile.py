@@ -7,8 +7,8 @@ fork); writes are short transactions retried while another process holds the fil
 
 from __future__ import annotations
 
+import itertools
 import os
-import random
 import sqlite3
 import threading
 import time
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from ._outbox import OutboxError
+from ._outbox import OutboxError, busy_wait, writer
 
 T = TypeVar("T")
 BUSY_TIMEOUT = 30.0
@@ -77,8 +77,14 @@ class StateFile:
             conn.execute("COMMIT")
             return result
 
+        if not write:
+            return self._retrying(what, attempt)
+        with writer(self.path):
+            return self._retrying(what, attempt)
+
+    def _retrying(self, what: str, attempt: Callable[[], T]) -> T:
         deadline = time.monotonic() + BUSY_TIMEOUT
-        while True:
+        for tries in itertools.count():
             try:
                 return attempt()
             except sqlite3.OperationalError as exc:
@@ -87,7 +93,8 @@ class StateFile:
                     raise OutboxError(f"cannot {what} the receiver state in {self.path}: {exc}") from None
             except sqlite3.Error as exc:
                 raise OutboxError(f"cannot {what} the receiver state in {self.path}: {exc}") from None
-            time.sleep(random.uniform(0.0002, 0.002))
+            time.sleep(busy_wait(tries))
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         """Close every connection this object opened in this process."""

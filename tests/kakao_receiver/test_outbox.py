@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
-from kakao_receiver._outbox import Outbox, OutboxError
+from kakao_receiver import _outbox as outbox_module
+from kakao_receiver import _statefile as statefile_module
+from kakao_receiver._holding import Holding
+from kakao_receiver._outbox import Outbox, OutboxError, busy_wait, writer
+from kakao_receiver._statefile import StateFile
 
 from .test_app import NOW, Clock
 
@@ -199,3 +205,72 @@ def test_processes_sharing_the_file_claim_every_row_exactly_once(tmp_path: Path)
     every = sorted(name for each in claims for name in each)
     assert every == sorted(f"n{index}" for index in range(300))
     assert box.counts()["sent"] == 300
+
+
+def test_threads_of_one_process_take_turns_writing_without_polling_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    polled: list[int] = []
+    monkeypatch.setattr(outbox_module, "busy_wait", lambda tries: polled.append(tries) or 0.0)
+    box = Outbox(tmp_path / "outbox.db")
+    state = StateFile(tmp_path / "outbox.db")
+
+    def work(thread: int) -> None:
+        for index in range(40):
+            box.accept(f"t{thread}-{index}", "khp-warning", "{}", {"kakaowork:1": {}, "kakaowork:2": {}})
+            Holding(state).hold([("kakaowork:1", {"fingerprint": f"{thread}-{index}"})], "khp-warning", {}, 1.0)
+            delivery = box.claim(lease=60)
+            assert delivery is not None
+            box.mark_sent(delivery)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert box.counts() == {"pending": 240, "sent": 240, "dead": 0, "expired": 0, "failed": 0}
+    assert Holding(state).count() == 240
+    assert polled == []  # they queued on the process's writer lock, never on SQLite's "locked"
+
+
+def _take_writer(path: str, out: multiprocessing.Queue) -> None:
+    out.put(writer(Path(path)).acquire(timeout=5))
+
+
+def test_a_forked_child_does_not_inherit_a_held_writer_lock(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    with writer(path):  # held by this thread while the child is forked
+        child = context.Process(target=_take_writer, args=(str(path), out))
+        child.start()
+        assert out.get(timeout=30) is True
+        child.join(timeout=30)
+
+
+def test_waits_for_another_process_s_lock_start_short_and_stay_short() -> None:
+    waits = [busy_wait(tries) for tries in range(12)]
+    assert 0.000025 <= waits[0] <= 0.000075
+    assert all(0.001 <= wait <= 0.003 for wait in waits[8:])
+
+
+def test_releasing_when_nothing_is_held_does_not_wait_for_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(statefile_module, "BUSY_TIMEOUT", 0.3)
+    path = tmp_path / "outbox.db"
+    holding = Holding(StateFile(path))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing, for longer than the timeout
+
+    holding.release([("kakaowork:1", "fp-1")])  # a read tells nothing is held: no write, no wait
+
+    other.execute("ROLLBACK")
+    holding.hold([("kakaowork:1", {"fingerprint": "fp-1"})], "khp-warning", {}, 1.0)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(OutboxError, match="release a resolution"):
+        holding.release([("kakaowork:1", "fp-1")])  # something is held: it must write, and waits
+    other.execute("ROLLBACK")
+    holding.release([("kakaowork:1", "fp-1")])
+    assert holding.count() == 0
