@@ -237,25 +237,34 @@ class Outbox:
         """Give up rows created before ``before`` whose alerts are resolved; their row ids.
 
         Resolved: the row's notification is resolved, or a later notification of the same group to
-        the same receiver is. Rows being sent (leased) are left to their worker.
+        the same receiver is. Rows being sent (leased) are left to their worker. Linear in the
+        notifications kept, and only when some row is old enough: it runs every minute in every
+        worker, and holds the file's write lock while it runs.
         """
         now = self.clock()
-        sql = """
-            UPDATE deliveries SET state = 'expired', finished = ?, lease_until = 0,
-                error = CASE WHEN error = '' THEN ? ELSE ? || ' (last error: ' || error || ')' END
-            WHERE state IN ('pending', 'failed') AND created < ? AND lease_until <= ?
-            AND notification IN (
-                SELECT n.id FROM notifications n
-                WHERE json_extract(n.body, '$.status') = 'resolved' OR EXISTS (
-                    SELECT 1 FROM notifications later
-                    WHERE later.receiver = n.receiver AND later.received > n.received
-                    AND json_extract(later.body, '$.groupKey') = json_extract(n.body, '$.groupKey')
-                    AND json_extract(later.body, '$.status') = 'resolved'
-                )
+        old = "state IN ('pending', 'failed') AND created < :before AND lease_until <= :now"
+        params = {"now": now, "before": before, "reason": reason}
+        probe = f"SELECT 1 FROM deliveries WHERE {old} LIMIT 1"
+        if self._run("read", lambda conn: conn.execute(probe, params).fetchone()) is None:
+            return []
+        sql = f"""
+            WITH candidates AS (
+                SELECT id, receiver, received, json_extract(body, '$.groupKey') AS grp,
+                       json_extract(body, '$.status') = 'resolved' AS resolved
+                FROM notifications WHERE id IN (SELECT notification FROM deliveries WHERE {old})
+            ), resolutions AS (
+                SELECT receiver, json_extract(body, '$.groupKey') AS grp, max(received) AS last
+                FROM notifications WHERE json_extract(body, '$.status') = 'resolved' GROUP BY 1, 2
+            )
+            UPDATE deliveries SET state = 'expired', finished = :now, lease_until = 0,
+                error = CASE WHEN error = '' THEN :reason ELSE :reason || ' (last error: ' || error || ')' END
+            WHERE {old} AND notification IN (
+                SELECT c.id FROM candidates c
+                LEFT JOIN resolutions r ON r.receiver = c.receiver AND r.grp = c.grp
+                WHERE c.resolved OR r.last > c.received
             )
             RETURNING rowid
         """
-        params = (now, reason, reason, before, now)
         rows = self._run("expire deliveries in", lambda conn: conn.execute(sql, params).fetchall(), transaction=True)
         return [row[0] for row in rows]
 
@@ -509,7 +518,7 @@ def busy_wait(tries: int) -> float:
     a commit to disk included): the first tries come back soon after it ends; a lock held longer
     is polled less often.
     """
-    return min(0.002, 0.00005 * 2**tries) * random.uniform(0.5, 1.5)
+    return min(0.002, 0.00005 * 2.0 ** min(tries, 6)) * random.uniform(0.5, 1.5)  # 2**tries overflows a float
 
 
 def _set_up(conn: sqlite3.Connection) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -194,6 +195,23 @@ def test_a_resolved_alert_s_message_is_given_up_after_give_up_after(tmp_path: Pa
     assert states["firing"][0] == "pending"  # still firing: it waits on
     assert states["resolved"][0] == "expired" and "give_up_after" in states["resolved"][1]
     assert "HTTP 500" in states["resolved"][1]
+
+
+def test_looking_for_rows_to_give_up_takes_no_write_lock_while_none_is_old_enough(tmp_path: Path) -> None:
+    """It runs every minute in every worker: with thousands of notifications kept it must not hold the file."""
+    clock = Clock()
+    box = Outbox(tmp_path / "outbox.db", clock)
+    for index in range(50):
+        box.accept(f"n{index}", "khp-critical", BODY, {"rec:a": {"n": index}})
+    settings = DeliverySettings(give_up_after=3600.0)
+    courier = Courier(box, {"rec": RecordingChannel()}, settings, lambda events: None, clock=clock)
+    other = sqlite3.connect(tmp_path / "outbox.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing, for longer than the outbox would wait
+    try:
+        assert courier.expire() == 0
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
 def test_a_firing_message_is_given_up_once_a_later_one_resolved_its_group(tmp_path: Path) -> None:
