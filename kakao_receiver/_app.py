@@ -230,6 +230,11 @@ def room_channels(config: Config) -> list[str]:
 
 
 def _webhook(receiver: Receiver) -> tuple[Response, int]:
+    with receiver.workers.traffic.serving():  # the delivery threads of this process wait for it
+        return _answer(receiver)
+
+
+def _answer(receiver: Receiver) -> tuple[Response, int]:
     try:
         notification, payload, rooms = _read(receiver)
         answer = _store(receiver, notification, payload, rooms)

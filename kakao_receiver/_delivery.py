@@ -29,7 +29,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 
 from khp.history import HistoryEvent
@@ -49,6 +50,7 @@ POLL = 1.0  # seconds between looks for rows that other processes accepted
 RECORD_EVERY = 1.0  # seconds between writes of history events, in batches, while rows keep coming
 PRUNE_EVERY = 3600.0  # seconds between deletions of rows older than the retention
 EXPIRE_EVERY = 60.0  # seconds between looks for rows to give up
+YIELD_AT_MOST = 0.1  # seconds a delivery thread waits for a gap in the webhooks before its next send
 DeadLetterHook = Callable[[Delivery, str], None]
 """Told of each dead letter (the row, and why), after it is marked: ``DeadLetterNotices``."""
 
@@ -215,13 +217,61 @@ def history_events(row: Finished) -> list[HistoryEvent]:
     ]  # fmt: skip
 
 
-class Workers:
-    """``count`` delivery threads of one process; ``wake()`` starts them on a new row at once."""
+class Traffic:
+    """The webhooks this process is answering; the delivery threads send in the gaps between them.
 
-    def __init__(self, courier: Courier, count: int, *, poll: float = POLL) -> None:
+    A webhook is answered only after its rows are committed, and Alertmanager waits for that
+    answer (and resends on a timeout), while a row waits in the outbox at no risk: so in a
+    storm the answers come first. Before each send a delivery thread waits until no webhook is
+    being answered, but ``at_most`` seconds, so that sending never stops: under a load that
+    never pauses each thread still sends ``1 / at_most`` messages a second, and the rest the
+    moment it pauses.
+    """
+
+    def __init__(self) -> None:
+        self._serving = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Around the answer to one webhook."""
+        with self._changed:
+            self._serving += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._serving -= 1
+                if not self._serving:
+                    self._changed.notify_all()
+
+    def gap(self, at_most: float) -> bool:
+        """Wait until no webhook is being answered, ``at_most`` seconds; whether one came."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._serving, at_most)
+
+
+class Workers:
+    """``count`` delivery threads of one process; ``wake()`` starts them on a new row at once.
+
+    Each send waits for a gap in the webhooks this process answers (``Traffic``), at most
+    ``yield_at_most`` seconds.
+    """
+
+    def __init__(
+        self,
+        courier: Courier,
+        count: int,
+        *,
+        poll: float = POLL,
+        traffic: Traffic | None = None,
+        yield_at_most: float = YIELD_AT_MOST,
+    ) -> None:
         self.courier = courier
         self.count = count
         self.poll = poll
+        self.traffic = traffic or Traffic()
+        self.yield_at_most = yield_at_most
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -258,6 +308,7 @@ class Workers:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self.traffic.gap(self.yield_at_most)
             busy = self._guarded(self.courier.deliver_one)
             if not busy or time.monotonic() - self._recorded_at > RECORD_EVERY:
                 self._recorded_at = time.monotonic()

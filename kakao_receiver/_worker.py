@@ -11,7 +11,10 @@ and hands it to a thread only once it is whole, so threads only ever run the app
 * headers over ``HEAD_LIMIT`` are answered 431; a body announced or sent (chunked) over the
   receiver's ``MAX_BODY`` is answered 413 as soon as that is known, never read further;
 * all the bytes held for requests still arriving stay under ``BUFFER_BUDGET`` per process
-  (beyond it: 503, which Alertmanager retries).
+  (beyond it: 503, which Alertmanager retries);
+* a worker that holds more connections than another leaves a new one to it (``_peers``), for
+  ``LEAVE_AT_MOST`` at most: a client keeps its connection, and one worker holding most of
+  them answers each of their requests several times slower than the others would.
 
 Run it with ``gunicorn -c python:kakao_receiver.gunicorn_conf 'kakao_receiver.wsgi:app'``.
 """
@@ -21,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import os
+import select
 import selectors
 import socket
 import time
@@ -30,10 +35,15 @@ from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from ._peers import Peers
+
 REQUEST_TIMEOUT = 10.0
 HEAD_LIMIT = 64 * 1024
 BUFFER_BUDGET = 64 * 1024 * 1024
 READ_SIZE = 256 * 1024
+LEAVE_AT_MOST = 0.05  # seconds a new connection is left to a worker holding fewer, before this one takes it
+LOOK_AGAIN = 0.002  # seconds between looks at whether a connection left to a peer was taken
+PEERS = Peers()  # imported by the gunicorn master: shared by the workers it forks
 _REASONS = {408: "Request Timeout", 413: "Content Too Large", 431: "Request Header Fields Too Large",
             503: "Service Unavailable"}  # fmt: skip
 MORE = "more"
@@ -136,8 +146,63 @@ class ReceiverWorker(ThreadWorker):
         self.body_limit = MAX_BODY
         self._reading: dict[_Conn, None] = {}
         self._buffered = 0
+        self._slot: int | None = None
+        self._joined = False
+        self._leaving_since: float | None = None  # a new connection is being left to a peer, since
+        self._look_again_at = 0.0
+
+    def init_process(self) -> None:
+        try:
+            super().init_process()  # runs the worker until it stops
+        finally:
+            if self._slot is not None:
+                PEERS.leave(self._slot)
+
+    # -- sharing the clients with the other workers ----------------------------------------------
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        if not self.alive and self._slot is not None:  # stopping: peers must not leave connections to it
+            PEERS.leave(self._slot)
+            self._slot = None
+        super().set_accept_enabled(enabled and time.monotonic() >= self._look_again_at)
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        if not self._joined:  # the app is loaded and the loop runs: peers may leave connections to it now
+            self._joined = True
+            self._slot = PEERS.join(os.getpid())
+            how = "shared evenly with its peers" if self._slot is not None else "too many peers to share them"
+            self.log.info("worker %d accepts connections (%s)", os.getpid(), how)
+        if self._slot is not None:
+            PEERS.hold(self._slot, self.nr_conns)
+        now = time.monotonic()
+        if self._leaving_since is not None:
+            if now < self._look_again_at:
+                timeout = min(timeout, self._look_again_at - now)
+            elif not _waiting(self.sockets):  # a peer took it
+                self._leaving_since = None
+        super().wait_for_and_dispatch_events(timeout)
+
+    def _leave_to_peer(self) -> bool:
+        """Whether to leave the waiting connection to a worker holding fewer (look again shortly)."""
+        fewest = PEERS.fewest(self._slot) if self._slot is not None else None
+        now = time.monotonic()
+        if fewest is None or self.nr_conns <= fewest:
+            self._leaving_since = None
+            return False
+        if self._leaving_since is None:
+            self._leaving_since = now
+        elif now - self._leaving_since >= LEAVE_AT_MOST:  # the peer is busy or stuck: take it
+            self._leaving_since = None
+            return False
+        self._look_again_at = now + LOOK_AGAIN
+        self.set_accept_enabled(False)
+        return True
+
+    # -- connections -----------------------------------------------------------------------------
 
     def accept(self, listener: socket.socket) -> None:
+        if self._leave_to_peer():
+            return
         try:
             client, address = listener.accept()
         except OSError as exc:
@@ -227,6 +292,15 @@ class ReceiverWorker(ThreadWorker):
         self.log.warning("refused a request from %s: %d %s", _peer(conn.client), status, reason)
         _send(conn.sock, head.encode() + body)
         self._close(conn)
+
+
+def _waiting(listeners: list[Any]) -> bool:
+    """Whether a connection waits to be accepted on any of ``listeners``."""
+    try:
+        readable, _, _ = select.select(listeners, [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return bool(readable)
 
 
 def _send(sock: socket.socket, data: bytes) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from kakao_receiver import DeliveryError
-from kakao_receiver._delivery import Courier, Workers, history_events, retry_delay
+from kakao_receiver._delivery import Courier, Traffic, Workers, history_events, retry_delay
 from kakao_receiver._outbox import Finished, Outbox
 from kakao_receiver._settings import DeliverySettings
 from khp.history import HistoryEvent
@@ -301,6 +301,55 @@ def test_threads_of_two_processes_send_every_row_exactly_once(tmp_path: Path) ->
 
     assert sorted(channel.sent) == sorted((target, n) for n in range(200) for target in ("a", "b"))
     assert box.counts() == {"pending": 0, "sent": 400, "dead": 0, "expired": 0, "failed": 0}
+
+
+def test_a_gap_comes_at_once_when_no_webhook_is_being_answered() -> None:
+    assert Traffic().gap(at_most=30.0) is True
+
+
+def test_a_gap_waits_for_the_webhooks_being_answered_but_no_longer_than_asked() -> None:
+    traffic = Traffic()
+    with traffic.serving():
+        assert traffic.gap(at_most=0.01) is False  # nobody ends this one: the wait is bounded
+    waited: list[bool] = []
+    with traffic.serving(), traffic.serving():
+        waiting = threading.Thread(target=lambda: waited.append(traffic.gap(at_most=60.0)))
+        waiting.start()
+        waiting.join(0.2)
+        assert waiting.is_alive()  # two webhooks in hand
+    waiting.join(30)
+    assert waited == [True]
+
+
+def sent_within(box: Outbox, workers: Workers, wait: float) -> int:
+    workers.start()
+    try:
+        deadline = time.monotonic() + wait
+        while box.counts()["sent"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return box.counts()["sent"]
+    finally:
+        workers.stop()
+
+
+def test_delivery_waits_for_a_gap_in_the_webhooks_of_its_process(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.db")
+    box.accept("n1", "khp-critical", BODY, {"rec:a": {"n": 1}})
+    channel = SlowChannel()
+    traffic = Traffic()
+    courier = Courier(box, {"rec": channel}, SETTINGS, lambda events: None)
+    with traffic.serving():
+        assert sent_within(box, Workers(courier, 1, traffic=traffic, yield_at_most=60.0), wait=0.5) == 0
+    assert sent_within(box, Workers(courier, 1, traffic=traffic, yield_at_most=60.0), wait=30) == 1
+
+
+def test_webhooks_that_never_pause_slow_delivery_down_but_never_stop_it(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.db")
+    box.accept("n1", "khp-critical", BODY, {"rec:a": {"n": 1}})
+    traffic = Traffic()
+    courier = Courier(box, {"rec": SlowChannel()}, SETTINGS, lambda events: None)
+    with traffic.serving():
+        assert sent_within(box, Workers(courier, 1, traffic=traffic, yield_at_most=0.05), wait=30) == 1
 
 
 class SlowChannel:
