@@ -66,6 +66,7 @@ from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from khp.records import MetricRow
+from tests.standins import StandInServer
 
 SQL_PATHS = ("/druid/v2/sql", "/druid/v2/sql/")
 COLUMNS = {
@@ -213,7 +214,7 @@ class DruidStandIn:
 
     def start(self) -> DruidStandIn:
         handler = type("Handler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = StandInServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="druid-standin", daemon=True).start()
         return self

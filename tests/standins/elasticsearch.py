@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.standins import StandInServer
+
 LOG_MAPPING = {
     "@timestamp": "date",
     "message": "text",
@@ -166,7 +168,7 @@ class ElasticsearchStandIn:
 
     def start(self) -> ElasticsearchStandIn:
         handler = type("Handler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = StandInServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         serve = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="es-standin", daemon=True)
         serve.start()

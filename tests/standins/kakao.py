@@ -88,6 +88,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.standins import StandInServer
+
 APIS = ("kakaowork", "kakaotalk", "oauth", "slack", "webhook")
 HEADER_STYLES = ("blue", "red", "yellow")
 BUTTON_STYLES = ("default", "primary", "danger")
@@ -185,7 +187,7 @@ class KakaoStandIn:
 
     def start(self) -> KakaoStandIn:
         handler = type("Handler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = StandInServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="kakao-standin", daemon=True).start()
         return self
