@@ -86,9 +86,12 @@ def owners(port: int, workers: list[int]) -> Counter[int]:
     inodes = {}
     for pid in workers:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
-            with_target = os.readlink(fd) if fd.is_symlink() else ""
-            if with_target.startswith("socket:["):
-                inodes[with_target[8:-1]] = pid
+            try:
+                target = os.readlink(fd)
+            except OSError:  # closed since the listing
+                continue
+            if target.startswith("socket:["):
+                inodes[target[8:-1]] = pid
     held: Counter[int] = Counter()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()

@@ -215,7 +215,6 @@ class DruidStandIn:
     def start(self) -> DruidStandIn:
         handler = type("Handler", (_Handler,), {"standin": self})
         self._server = StandInServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="druid-standin", daemon=True).start()
         return self
 

@@ -169,7 +169,6 @@ class ElasticsearchStandIn:
     def start(self) -> ElasticsearchStandIn:
         handler = type("Handler", (_Handler,), {"standin": self})
         self._server = StandInServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
         serve = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="es-standin", daemon=True)
         serve.start()
         return self

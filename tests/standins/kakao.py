@@ -188,7 +188,6 @@ class KakaoStandIn:
     def start(self) -> KakaoStandIn:
         handler = type("Handler", (_Handler,), {"standin": self})
         self._server = StandInServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="kakao-standin", daemon=True).start()
         return self
 
