@@ -37,6 +37,8 @@ from typing import Any, TypeVar
 
 from khp.configuration import create_private
 
+from ._groupcommit import GroupCommit, Write
+
 PENDING, SENT, DEAD, EXPIRED, FAILED = "pending", "sent", "dead", "expired", "failed"
 BUSY_TIMEOUT = 30.0  # seconds a write waits for the file's lock before the outbox gives up
 T = TypeVar("T")
@@ -471,6 +473,8 @@ class Outbox:
         against a killed process but may be lost with the machine's power, which can only make a
         message be sent again, never lost.
         """
+        if durable:
+            return group_commit(self.path).run(operation, lambda writes: self._commit_together(what, writes))
         conn = self._connection()
 
         def attempt() -> T:
@@ -498,6 +502,50 @@ class Outbox:
                 return self._retrying(what, attempt)
         except sqlite3.Error as exc:
             raise OutboxError(f"cannot {what} the outbox {self.path}: {exc}") from None
+
+    def _commit_together(self, what: str, writes: Sequence[Write[Any]]) -> None:
+        """The durable ``writes`` in one transaction committed to disk (``GroupCommit``'s batch).
+
+        If one of them raises, the transaction is rolled back and each is written in one of its own.
+        """
+        conn = self._connection()
+
+        def attempt(batch: Sequence[Write[Any]]) -> list[Any]:
+            conn.execute("PRAGMA synchronous=FULL")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    results = [write.operation(conn) for write in batch]
+                except Exception as exc:
+                    conn.execute("ROLLBACK")
+                    raise _WriteFailed() from exc
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                return results
+            finally:
+                conn.execute("PRAGMA synchronous=NORMAL")
+
+        def alone(write: Write[Any]) -> None:
+            try:
+                (write.result,) = self._retrying(what, lambda: attempt([write]))
+            except _WriteFailed as failed:
+                write.error = _outbox_error(what, self.path, failed.__cause__)
+            except sqlite3.Error as exc:
+                write.error = _outbox_error(what, self.path, exc)
+
+        with writer(self.path):
+            try:
+                results = self._retrying(what, lambda: attempt(writes))
+            except _WriteFailed:
+                for write in writes:
+                    alone(write)
+                return
+            except sqlite3.Error as exc:
+                raise _outbox_error(what, self.path, exc) from None
+        for write, result in zip(writes, results, strict=True):
+            write.result = result
 
     def _retrying(self, what: str, attempt: Callable[[], T]) -> T:
         deadline = time.monotonic() + BUSY_TIMEOUT
@@ -535,6 +583,7 @@ def _set_up(conn: sqlite3.Connection) -> None:
 
 
 _writers: dict[tuple[int, Path], threading.RLock] = {}
+_lines: dict[tuple[int, Path], GroupCommit] = {}
 
 
 def writer(path: Path) -> threading.RLock:
@@ -551,6 +600,27 @@ def writer(path: Path) -> threading.RLock:
     if lock is None:
         lock = _writers.setdefault(key, threading.RLock())
     return lock
+
+
+def group_commit(path: Path) -> GroupCommit:
+    """The line of durable writes of this process to ``path`` (keyed by process, like ``writer``)."""
+    key = (os.getpid(), path)
+    line = _lines.get(key)
+    if line is None:
+        line = _lines.setdefault(key, GroupCommit())
+    return line
+
+
+class _WriteFailed(Exception):
+    """A write of a batch raised (its ``__cause__``): the batch was rolled back."""
+
+
+def _outbox_error(what: str, path: Path, exc: BaseException | None) -> BaseException:
+    if exc is None:
+        return OutboxError(f"cannot {what} the outbox {path}")
+    if isinstance(exc, sqlite3.Error):
+        return OutboxError(f"cannot {what} the outbox {path}: {exc}")
+    return exc
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
