@@ -469,9 +469,11 @@ class Outbox:
 
         ``write`` says a statement outside a transaction writes (a transaction always does):
         writers of this process take turns (``writer``). ``durable`` commits with
-        ``synchronous=FULL`` (the WAL is on disk when this returns); other writes are safe
-        against a killed process but may be lost with the machine's power, which can only make a
-        message be sent again, never lost.
+        ``synchronous=FULL`` (the WAL is on disk when this returns), together with the durable
+        writes of this process's other threads waiting at the same time (``group_commit``); it
+        must not be asked for while this thread holds ``writer``. Other writes are safe against a
+        killed process but may be lost with the machine's power, which can only make a message
+        be sent again, never lost.
         """
         if durable:
             return group_commit(self.path).run(operation, lambda writes: self._commit_together(what, writes))
@@ -480,20 +482,14 @@ class Outbox:
         def attempt() -> T:
             if not transaction:
                 return operation(conn)
-            if durable:
-                conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = operation(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return result
-            finally:
-                if durable:
-                    conn.execute("PRAGMA synchronous=NORMAL")
+                result = operation(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
 
         try:
             if not (write or transaction):
