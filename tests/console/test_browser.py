@@ -54,6 +54,7 @@ pytestmark = [
     ),
 ]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -150,8 +151,22 @@ def submit(driver: Any, button: Any) -> str:
     """Click ``button``, wait for the next page to replace this one, and return its message."""
     page = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    wait(driver).until(ec.staleness_of(page))
+    wait(driver).until(lambda _driver: replaced(page))
     return flash(driver)
+
+
+def replaced(element: Any) -> bool:
+    """Whether ``element``'s page is gone. Chromium reports an element of a page being replaced
+    either as stale or, in the middle of the swap, as a node that "does not belong to the document"."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
 
 
 def live_silences(am: AlertmanagerServer) -> list[dict[str, Any]]:
