@@ -281,7 +281,7 @@ def test_operator_session_in_chromium(tmp_path: Path, am: AlertmanagerServer, br
         driver.find_element(By.ID, "backtest-overrides").send_keys("druid_slot_used_percent.warning=99")
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.ID, "run-backtest").click()
-        wait(driver).until(ec.staleness_of(page))
+        wait(driver).until(lambda _driver: replaced(page))
         table = wait(driver).until(ec.presence_of_element_located((By.CSS_SELECTOR, "table.backtest")))
         assert "Task slot usage" in table.text and "alpha:druid_slot_used_percent.warning=99" in driver.page_source
         shot(driver, "10-backtest")

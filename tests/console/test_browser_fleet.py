@@ -22,7 +22,7 @@ from khp.silences import SilenceService
 from tests.realparts.alertmanager import AlertmanagerServer, webhook_config
 
 from .helpers import HASH, PASSWORD, USER, problem, put_problems, write_project
-from .test_browser import CHROMEDRIVER, CHROMIUM, Console, browser, shot, submit, wait  # noqa: F401
+from .test_browser import CHROMEDRIVER, CHROMIUM, Console, browser, replaced, shot, submit, wait  # noqa: F401
 
 pytestmark = [
     pytest.mark.slow,
@@ -90,7 +90,7 @@ def rows(driver: Any) -> list[str]:
 def apply(driver: Any) -> None:
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, "apply-filter").click()
-    wait(driver).until(ec.staleness_of(page))
+    wait(driver).until(lambda _driver: replaced(page))
 
 
 def test_the_fleet_of_100_clusters_in_chromium(tmp_path: Path, browser: Any) -> None:  # noqa: F811
