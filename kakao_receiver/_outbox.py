@@ -480,16 +480,7 @@ class Outbox:
         conn = self._connection()
 
         def attempt() -> T:
-            if not transaction:
-                return operation(conn)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = operation(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+            return in_transaction(conn, operation) if transaction else operation(conn)
 
         try:
             if not (write or transaction):
@@ -506,20 +497,19 @@ class Outbox:
         """
         conn = self._connection()
 
+        def each(batch: Sequence[Write[Any]]) -> Callable[[sqlite3.Connection], list[Any]]:
+            def operations(conn: sqlite3.Connection) -> list[Any]:
+                try:
+                    return [write.operation(conn) for write in batch]
+                except Exception as exc:
+                    raise _WriteFailed() from exc
+
+            return operations
+
         def attempt(batch: Sequence[Write[Any]]) -> list[Any]:
             conn.execute("PRAGMA synchronous=FULL")
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    results = [write.operation(conn) for write in batch]
-                except Exception as exc:
-                    conn.execute("ROLLBACK")
-                    raise _WriteFailed() from exc
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return results
+                return in_transaction(conn, each(batch))
             finally:
                 conn.execute("PRAGMA synchronous=NORMAL")
 
@@ -596,6 +586,18 @@ def writer(path: Path) -> threading.RLock:
     if lock is None:
         lock = _writers.setdefault(key, threading.RLock())
     return lock
+
+
+def in_transaction(conn: sqlite3.Connection, operation: Callable[[sqlite3.Connection], T]) -> T:
+    """``operation`` in a write transaction on ``conn``: committed, or rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = operation(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
 
 
 def group_commit(path: Path) -> GroupCommit:

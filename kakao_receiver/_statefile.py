@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from ._outbox import OutboxError, busy_wait, writer
+from ._outbox import OutboxError, busy_wait, in_transaction, writer
 
 T = TypeVar("T")
 BUSY_TIMEOUT = 30.0
@@ -66,16 +66,7 @@ class StateFile:
         conn = self._connection()
 
         def attempt() -> T:
-            if not write:
-                return operation(conn)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = operation(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+            return in_transaction(conn, operation) if write else operation(conn)
 
         if not write:
             return self._retrying(what, attempt)

@@ -37,6 +37,21 @@ def in_threads(calls: Sequence[Callable[[], Any]]) -> tuple[list[Any], list[thre
     return outcomes, threads
 
 
+def line_up(line: GroupCommit, threads: Sequence[threading.Thread]) -> None:
+    """Start the first thread and wait until it leads, then the others and wait until all are in line."""
+    threads[0].start()
+    wait_until(lambda: line.waiting == 1)
+    for thread in threads[1:]:
+        thread.start()
+    wait_until(lambda: line.waiting == len(threads))
+
+
+def join(threads: Sequence[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+
+
 class GatedBatch:
     """A batch function that records each batch and holds the first one until ``open`` is set."""
 
@@ -55,14 +70,9 @@ def test_writes_that_wait_while_a_batch_is_written_go_together_in_the_next_each_
     line, batch = GroupCommit(), GatedBatch()
     names = ["a", "b", "c", "d"]
     outcomes, threads = in_threads([lambda n=n: line.run(lambda _conn, n=n: n, batch) for n in names])
-    threads[0].start()
-    wait_until(lambda: line.waiting == 1)  # "a" leads and is held in its batch
-    for thread in threads[1:]:
-        thread.start()
-    wait_until(lambda: line.waiting == 4)
+    line_up(line, threads)  # "a" leads and is held in its batch; the others wait behind it
     batch.open.set()
-    for thread in threads:
-        thread.join(10)
+    join(threads)
 
     assert batch.batches == [["a"], ["b", "c", "d"]]
     assert outcomes == ["A", "B", "C", "D"]
@@ -72,14 +82,9 @@ def test_writes_that_wait_while_a_batch_is_written_go_together_in_the_next_each_
 def test_a_batch_holds_at_most_limit_writes_and_the_rest_follow() -> None:
     line, batch = GroupCommit(limit=2), GatedBatch()
     outcomes, threads = in_threads([lambda n=n: line.run(lambda _conn, n=n: n, batch) for n in "abcde"])
-    threads[0].start()
-    wait_until(lambda: line.waiting == 1)
-    for thread in threads[1:]:
-        thread.start()
-    wait_until(lambda: line.waiting == 5)
+    line_up(line, threads)
     batch.open.set()
-    for thread in threads:
-        thread.join(10)
+    join(threads)
 
     assert [len(each) for each in batch.batches] == [1, 2, 2]
     assert sorted(name for each in batch.batches for name in each) == list("abcde")
@@ -119,13 +124,8 @@ def test_the_outbox_commits_waiting_webhooks_together_and_one_that_raises_fails_
     outcomes, threads = in_threads(calls)
     before = line.batches
     with writer(outbox.path):  # another write of this process holds the file: the webhooks line up
-        threads[0].start()
-        wait_until(lambda: line.waiting == 1)
-        for thread in threads[1:]:
-            thread.start()
-        wait_until(lambda: line.waiting == 4)
-    for thread in threads:
-        thread.join(10)
+        line_up(line, threads)
+    join(threads)
 
     assert outcomes[:2] == ["accepted", "accepted"] and outcomes[3] == "accepted"
     assert isinstance(outcomes[2], ValueError)
@@ -141,8 +141,7 @@ def test_webhooks_written_at_once_are_all_stored_and_each_answered(tmp_path: Pat
     outcomes, threads = in_threads(calls)
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(10)
+    join(threads)
 
     assert outcomes == ["accepted"] * 8
     other = Outbox(tmp_path / "outbox.db")  # another connection sees every row committed
