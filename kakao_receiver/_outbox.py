@@ -488,7 +488,7 @@ class Outbox:
             with writer(self.path):
                 return self._retrying(what, attempt)
         except sqlite3.Error as exc:
-            raise OutboxError(f"cannot {what} the outbox {self.path}: {exc}") from None
+            raise _outbox_error(what, self.path, exc) from None
 
     def _commit_together(self, what: str, writes: Sequence[Write[Any]]) -> None:
         """The durable ``writes`` in one transaction committed to disk (``GroupCommit``'s batch).
@@ -497,19 +497,10 @@ class Outbox:
         """
         conn = self._connection()
 
-        def each(batch: Sequence[Write[Any]]) -> Callable[[sqlite3.Connection], list[Any]]:
-            def operations(conn: sqlite3.Connection) -> list[Any]:
-                try:
-                    return [write.operation(conn) for write in batch]
-                except Exception as exc:
-                    raise _WriteFailed() from exc
-
-            return operations
-
         def attempt(batch: Sequence[Write[Any]]) -> list[Any]:
             conn.execute("PRAGMA synchronous=FULL")
             try:
-                return in_transaction(conn, each(batch))
+                return in_transaction(conn, lambda conn: _write_all(conn, batch))
             finally:
                 conn.execute("PRAGMA synchronous=NORMAL")
 
@@ -611,6 +602,13 @@ def group_commit(path: Path) -> GroupCommit:
 
 class _WriteFailed(Exception):
     """A write of a batch raised (its ``__cause__``): the batch was rolled back."""
+
+
+def _write_all(conn: sqlite3.Connection, batch: Sequence[Write[Any]]) -> list[Any]:
+    try:
+        return [write.operation(conn) for write in batch]
+    except Exception as exc:
+        raise _WriteFailed() from exc
 
 
 def _outbox_error(what: str, path: Path, exc: BaseException | None) -> BaseException:
