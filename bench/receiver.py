@@ -16,7 +16,9 @@ the whole run. Side by side:
 the product and the alternative again with Kakao answering in ~40 ms instead of ~2 ms,
 and ``drain``: a backlog of notifications already in the outbox, sent by a fresh gunicorn
 (2 workers x ``delivery.workers`` threads) to the Kakao stand-in, which runs in a process of
-its own. Only figures are printed (targets: >= 500 accepted/s, p99 <= 50 ms)::
+its own. Each accept run also prints, on Linux, the receiver's CPU time during the load, the
+time its threads were runnable but waiting for a CPU (``/proc/*/task/*/schedstat``), and the
+machine's idle share. Only figures are printed (targets: >= 500 accepted/s, p99 <= 50 ms)::
 
     .venv/bin/python bench/receiver.py
     .venv/bin/python bench/receiver.py --duration 5 --connections 32 --backlog 1000
@@ -274,6 +276,42 @@ def run_wrk(url: str, script: Path, duration: int, connections: int) -> dict[str
     return figures
 
 
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux ``/proc``; ``[]`` where there is none)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+    return found if Path(f"/proc/{pid}").exists() else []
+
+
+def scheduling(pid: int) -> tuple[int, int]:
+    """Nanoseconds the threads of ``pid``'s process tree ran, and waited runnable for a CPU (``schedstat``)."""
+    ran = waited = 0
+    for process in _process_tree(pid):
+        for stat in Path(f"/proc/{process}/task").glob("*/schedstat"):
+            try:
+                on_cpu, on_queue, _slices = (int(field) for field in stat.read_text().split())
+            except (OSError, ValueError):
+                continue  # the thread ended meanwhile
+            ran, waited = ran + on_cpu, waited + on_queue
+    return ran, waited
+
+
+def idle_share() -> tuple[int, int]:
+    """(idle + iowait jiffies, all jiffies) of the machine so far (``/proc/stat``); (0, 0) where there is none."""
+    try:
+        fields = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return fields[3] + fields[4], sum(fields)
+
+
 def wait_drained(outbox: Outbox, expected: int, wait: float = 600) -> None:
     deadline = time.monotonic() + wait
     while outbox.counts()["sent"] + outbox.counts()["failed"] < expected and time.monotonic() < deadline:
@@ -308,10 +346,12 @@ def accept_run(name: str, kind: str, args: argparse.Namespace, base: Path, scrip
             (directory / "bench_dev_server.py").write_text(DEV_SERVER)
             command = [sys.executable, str(directory / "bench_dev_server.py"), str(port)]
         outbox = Outbox(load_config(config).store.path.parent / "khp-outbox.db")
-        with Server(name, command, environ, port, directory / "server.log"), ExitStack() as stack:
+        with Server(name, command, environ, port, directory / "server.log") as server, ExitStack() as stack:
             if args.stalled:
                 stack.enter_context(Stalled(port, args.stalled))
+            before, idle_before, started = scheduling(server.process.pid), idle_share(), time.monotonic()
             figures = run_wrk(f"http://127.0.0.1:{port}/alertmanager", script, args.duration, args.connections)
+            after, idle_after, span = scheduling(server.process.pid), idle_share(), time.monotonic() - started
             backlog = outbox.counts()["pending"]
             wait_drained(outbox, sum(outbox.counts().values()))
         sent, rate = delivered_rate(outbox)
@@ -323,6 +363,13 @@ def accept_run(name: str, kind: str, args: argparse.Namespace, base: Path, scrip
         f"  {'':26} outbox rows {sum(counts.values())}, pending when the load stopped {backlog}; sent {sent}"
         f" ({rate:.1f}/s from first accept to last send), failed {counts['failed']}; messages at Kakao {kakao.messages}"
     )
+    if after[0] and idle_after[1] > idle_before[1]:
+        idle = (idle_after[0] - idle_before[0]) / (idle_after[1] - idle_before[1])
+        print(
+            f"  {'':26} during the load: receiver CPU {(after[0] - before[0]) / span / 1e7:.0f}% of a core,"
+            f" its threads runnable and waiting for a CPU {(after[1] - before[1]) / span / 1e7:.0f}%;"
+            f" machine idle {idle * 100:.0f}% ({os.cpu_count()} CPUs)"
+        )
 
 
 def drain_run(args: argparse.Namespace, base: Path, slow: bool = False) -> None:
