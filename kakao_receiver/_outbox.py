@@ -449,7 +449,7 @@ class Outbox:
             # timeout 0: a locked file raises at once and _run waits in short steps; SQLite's own
             # busy handler sleeps up to 100 ms at a time, which is what webhooks would wait
             conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
-            self._retrying("open", lambda: conn.execute("PRAGMA journal_mode=WAL"))
+            retrying_while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
             with self._lock:
@@ -484,9 +484,9 @@ class Outbox:
 
         try:
             if not (write or transaction):
-                return self._retrying(what, attempt)
+                return retrying_while_locked(attempt)
             with writer(self.path):
-                return self._retrying(what, attempt)
+                return retrying_while_locked(attempt)
         except sqlite3.Error as exc:
             raise _outbox_error(what, self.path, exc) from None
 
@@ -506,7 +506,7 @@ class Outbox:
 
         def alone(write: Write[Any]) -> None:
             try:
-                (write.result,) = self._retrying(what, lambda: attempt([write]))
+                (write.result,) = retrying_while_locked(lambda: attempt([write]))
             except _WriteFailed as failed:
                 write.error = _outbox_error(what, self.path, failed.__cause__)
             except sqlite3.Error as exc:
@@ -514,7 +514,7 @@ class Outbox:
 
         with writer(self.path):
             try:
-                results = self._retrying(what, lambda: attempt(writes))
+                results = retrying_while_locked(lambda: attempt(writes))
             except _WriteFailed:
                 for write in writes:
                     alone(write)
@@ -524,16 +524,21 @@ class Outbox:
         for write, result in zip(writes, results, strict=True):
             write.result = result
 
-    def _retrying(self, what: str, attempt: Callable[[], T]) -> T:
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        for tries in itertools.count():
-            try:
-                return attempt()
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc) or time.monotonic() > deadline:
-                    raise
-            time.sleep(busy_wait(tries))
-        raise AssertionError("unreachable")
+
+def retrying_while_locked(attempt: Callable[[], T], timeout: float = BUSY_TIMEOUT) -> T:
+    """``attempt()``, tried again while another process holds the file's lock (``busy_wait`` between tries).
+
+    Any other error, or the lock still held after ``timeout`` seconds, is raised as it came.
+    """
+    deadline = time.monotonic() + timeout
+    for tries in itertools.count():
+        try:
+            return attempt()
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(busy_wait(tries))
+    raise AssertionError("unreachable")
 
 
 def busy_wait(tries: int) -> float:

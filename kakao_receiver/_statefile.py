@@ -7,7 +7,6 @@ fork); writes are short transactions retried while another process holds the fil
 
 from __future__ import annotations
 
-import itertools
 import os
 import sqlite3
 import threading
@@ -16,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from ._outbox import OutboxError, busy_wait, in_transaction, writer
+from ._outbox import OutboxError, in_transaction, retrying_while_locked, writer
 
 T = TypeVar("T")
 BUSY_TIMEOUT = 30.0
@@ -74,18 +73,10 @@ class StateFile:
             return self._retrying(what, attempt)
 
     def _retrying(self, what: str, attempt: Callable[[], T]) -> T:
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        for tries in itertools.count():
-            try:
-                return attempt()
-            except sqlite3.OperationalError as exc:
-                text = str(exc)
-                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
-                    raise OutboxError(f"cannot {what} the receiver state in {self.path}: {exc}") from None
-            except sqlite3.Error as exc:
-                raise OutboxError(f"cannot {what} the receiver state in {self.path}: {exc}") from None
-            time.sleep(busy_wait(tries))
-        raise AssertionError("unreachable")
+        try:
+            return retrying_while_locked(attempt, BUSY_TIMEOUT)
+        except sqlite3.Error as exc:
+            raise OutboxError(f"cannot {what} the receiver state in {self.path}: {exc}") from None
 
     def close(self) -> None:
         """Close every connection this object opened in this process."""
