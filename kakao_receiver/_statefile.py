@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -62,9 +61,9 @@ class StateFile:
 
     def run(self, what: str, operation: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
         """``operation`` on this thread's connection, in one write transaction if ``write``; retried while locked."""
-        conn = self._connection()
 
         def attempt() -> T:
+            conn = self._connection()  # opening it is retried too, and its errors name the file
             return in_transaction(conn, operation) if write else operation(conn)
 
         if not write:
@@ -94,12 +93,7 @@ class StateFile:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 0")
-            for _ in range(1000):
-                try:
-                    conn.execute("PRAGMA journal_mode=WAL")
-                    break
-                except sqlite3.OperationalError:
-                    time.sleep(0.005)
+            retrying_while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"), BUSY_TIMEOUT)
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
             with self._lock:
