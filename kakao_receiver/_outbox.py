@@ -113,10 +113,7 @@ class Outbox:
     def __init__(self, path: str | Path, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self.clock = clock
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._open: list[sqlite3.Connection] = []
-        self._pid = os.getpid()
+        self._connections = ThreadConnections(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             create_private(self.path)
@@ -432,29 +429,10 @@ class Outbox:
 
     def close(self) -> None:
         """Close every connection this object opened in this process."""
-        with self._lock:
-            opened, self._open = self._open, []
-        if self._pid == os.getpid():
-            for conn in opened:
-                conn.close()
-        self._local = threading.local()
-
-    # -- connections ----------------------------------------------------------------------------------
+        self._connections.close()
 
     def _connection(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # a forked child must not use its parent's connections
-            self._pid, self._local, self._open = os.getpid(), threading.local(), []
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            # timeout 0: a locked file raises at once and _run waits in short steps; SQLite's own
-            # busy handler sleeps up to 100 ms at a time, which is what webhooks would wait
-            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
-            retrying_while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            with self._lock:
-                self._open.append(conn)
-        return conn
+        return self._connections.get()
 
     def _run(
         self,
@@ -523,6 +501,42 @@ class Outbox:
                 raise _outbox_error(what, self.path, exc) from None
         for write, result in zip(writes, results, strict=True):
             write.result = result
+
+
+class ThreadConnections:
+    """One WAL connection to ``path`` per thread, and per process after a fork; ``close`` closes them all."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        if self._pid != os.getpid():  # a forked child must not use its parent's connections
+            self._pid, self._local, self._open = os.getpid(), threading.local(), []
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            # timeout 0: a locked file raises at once and the caller waits in short steps; SQLite's
+            # own busy handler sleeps up to 100 ms at a time, which is what webhooks would wait
+            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            retrying_while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._open.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection opened in this process; the next ``get`` opens anew."""
+        with self._lock:
+            opened, self._open = self._open, []
+        if self._pid == os.getpid():
+            for conn in opened:
+                conn.close()
+        self._local = threading.local()
 
 
 def retrying_while_locked(attempt: Callable[[], T], timeout: float = BUSY_TIMEOUT) -> T:

@@ -7,14 +7,12 @@ fork); writes are short transactions retried while another process holds the fil
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from ._outbox import OutboxError, in_transaction, retrying_while_locked, writer
+from ._outbox import OutboxError, ThreadConnections, in_transaction, retrying_while_locked, writer
 
 T = TypeVar("T")
 BUSY_TIMEOUT = 30.0
@@ -53,17 +51,14 @@ class StateFile:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._open: list[sqlite3.Connection] = []
-        self._pid = os.getpid()
+        self._connections = ThreadConnections(self.path)
         self.run("set up", lambda conn: conn.executescript(SCHEMA))
 
     def run(self, what: str, operation: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
         """``operation`` on this thread's connection, in one write transaction if ``write``; retried while locked."""
 
         def attempt() -> T:
-            conn = self._connection()  # opening it is retried too, and its errors name the file
+            conn = self._connections.get()  # opening it is retried too, and its errors name the file
             return in_transaction(conn, operation) if write else operation(conn)
 
         if not write:
@@ -79,23 +74,4 @@ class StateFile:
 
     def close(self) -> None:
         """Close every connection this object opened in this process."""
-        with self._lock:
-            opened, self._open = self._open, []
-        if self._pid == os.getpid():
-            for conn in opened:
-                conn.close()
-        self._local = threading.local()
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # a forked child must not use its parent's connections
-            self._pid, self._local, self._open = os.getpid(), threading.local(), []
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 0")
-            retrying_while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"), BUSY_TIMEOUT)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            with self._lock:
-                self._open.append(conn)
-        return conn
+        self._connections.close()
