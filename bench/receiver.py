@@ -22,6 +22,11 @@ machine's idle share. Only figures are printed (targets: >= 500 accepted/s, p99 
 
     .venv/bin/python bench/receiver.py
     .venv/bin/python bench/receiver.py --duration 5 --connections 32 --backlog 1000
+    .venv/bin/python bench/receiver.py --against main --rounds 3   # this checkout against commit main
+
+``--against REF`` runs only the product worker model, this checkout's and that of git commit
+REF (checked out in a temporary worktree), alternately, so that a change is compared with what
+it changes under the same load of the shared machine.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ import tempfile
 import textwrap
 import time
 import urllib.request
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -200,10 +206,11 @@ class Server:
     environ: dict[str, str]
     port: int
     log: Path
+    root: Path = ROOT
 
     def __enter__(self) -> Server:
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.environ, stdout=log, stderr=log)
+            self.process = subprocess.Popen(self.command, cwd=self.root, env=self.environ, stdout=log, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -327,12 +334,15 @@ def delivered_rate(outbox: Outbox) -> tuple[int, float]:
     return len(rows), len(rows) / span if span > 0 else 0.0
 
 
-def accept_run(name: str, kind: str, args: argparse.Namespace, base: Path, script: Path, slow: bool = False) -> None:
+def accept_run(
+    name: str, kind: str, args: argparse.Namespace, base: Path, script: Path, slow: bool = False, root: Path = ROOT
+) -> None:
+    """One accept run; ``root`` is the checkout whose receiver is served (``--against``: another commit's)."""
     port = free_port()
     directory = base / re.sub(r"[^a-z0-9]+", "-", name)
     with StandIn(slow) as kakao:
         config = project(directory, port, kakao.url, args.delivery_workers)
-        environ = dict(os.environ, KHP_CONFIG=str(config), PYTHONPATH=f"{directory}{os.pathsep}{ROOT}", **kakao.environ)
+        environ = dict(os.environ, KHP_CONFIG=str(config), PYTHONPATH=f"{directory}{os.pathsep}{root}", **kakao.environ)
         if kind == "product":
             command = gunicorn("kakao_receiver.wsgi:app", port, "--config=python:kakao_receiver.gunicorn_conf")
         elif kind == "gunicorn":
@@ -346,7 +356,7 @@ def accept_run(name: str, kind: str, args: argparse.Namespace, base: Path, scrip
             (directory / "bench_dev_server.py").write_text(DEV_SERVER)
             command = [sys.executable, str(directory / "bench_dev_server.py"), str(port)]
         outbox = Outbox(load_config(config).store.path.parent / "khp-outbox.db")
-        with Server(name, command, environ, port, directory / "server.log") as server, ExitStack() as stack:
+        with Server(name, command, environ, port, directory / "server.log", root) as server, ExitStack() as stack:
             if args.stalled:
                 stack.enter_context(Stalled(port, args.stalled))
             before, idle_before, started = scheduling(server.process.pid), idle_share(), time.monotonic()
@@ -399,6 +409,26 @@ def drain_run(args: argparse.Namespace, base: Path, slow: bool = False) -> None:
     )
 
 
+@contextmanager
+def checkout(ref: str, tree: Path, repository: Path = ROOT) -> Iterator[Path]:
+    """Commit ``ref`` of ``repository`` checked out at ``tree`` (a git worktree) while the block runs."""
+    git = ["git", "-C", str(repository)]
+    subprocess.run([*git, "worktree", "add", "--detach", "--quiet", str(tree), ref], check=True)
+    try:
+        yield tree
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)
+        subprocess.run([*git, "worktree", "prune"], check=False)
+
+
+def against(args: argparse.Namespace, base: Path, script: Path) -> None:
+    """The product worker model of this checkout and of commit ``args.against``, runs alternated."""
+    with checkout(args.against, base / "against") as tree:
+        for round_ in range(1, args.rounds + 1):
+            accept_run(f"this checkout, run {round_}", "product", args, base, script)
+            accept_run(f"{args.against}, run {round_}", "product", args, base, script, root=tree)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per run")
@@ -407,6 +437,13 @@ def main() -> int:
     parser.add_argument("--delivery-workers", type=int, default=2, help="receiver.delivery.workers")
     parser.add_argument("--stalled", type=int, default=100, help="stalled clients beside wrk (0: none)")
     parser.add_argument("--quick", action="store_true", help="only the worker models side by side, no drain runs")
+    parser.add_argument(
+        "--against",
+        metavar="REF",
+        help="only the product worker model, this checkout's and that of git commit REF (a temporary worktree),"
+        " in alternating runs",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each side with --against")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
@@ -419,6 +456,9 @@ def main() -> int:
             f"receiver accept: wrk -t2 -c{args.connections} -d{args.duration}s, distinct 3-alert notifications,"
             f" 2 KakaoWork rooms each, {args.stalled} stalled clients alongside; {os.cpu_count()} CPUs"
         )
+        if args.against:
+            against(args, base, script)
+            return 0
         accept_run("product worker model", "product", args, base, script)
         accept_run("gunicorn -w 2 sync (previous)", "gunicorn", args, base, script)
         accept_run("gunicorn -w 2 gthread x4", "gthread", args, base, script)
