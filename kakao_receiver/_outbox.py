@@ -449,11 +449,16 @@ class Outbox:
         writers of this process take turns (``writer``). ``durable`` commits with
         ``synchronous=FULL`` (the WAL is on disk when this returns), together with the durable
         writes of this process's other threads waiting at the same time (``group_commit``); it
-        must not be asked for while this thread holds ``writer``. Other writes are safe against a
-        killed process but may be lost with the machine's power, which can only make a message
-        be sent again, never lost.
+        must not be asked for while this thread holds ``writer`` (it would wait for itself: this
+        raises ``RuntimeError`` instead). Other writes are safe against a killed process but may be
+        lost with the machine's power, which can only make a message be sent again, never lost.
         """
         if durable:
+            if _held_here(writer(self.path)):
+                raise RuntimeError(
+                    f"a durable write to the outbox {self.path} was asked for inside another write to it"
+                    " (this thread holds the file's writer lock): it would wait for itself"
+                )
             return group_commit(self.path).run(operation, lambda writes: self._commit_together(what, writes))
         conn = self._connection()
 
@@ -596,6 +601,12 @@ def writer(path: Path) -> threading.RLock:
     if lock is None:
         lock = _writers.setdefault(key, threading.RLock())
     return lock
+
+
+def _held_here(lock: threading.RLock) -> bool:
+    """Whether this thread holds ``lock`` (CPython's ``RLock`` knows its owner; ``Condition`` asks it too)."""
+    is_owned = getattr(lock, "_is_owned", None)
+    return bool(is_owned()) if is_owned is not None else False
 
 
 def in_transaction(conn: sqlite3.Connection, operation: Callable[[sqlite3.Connection], T]) -> T:

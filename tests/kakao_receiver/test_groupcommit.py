@@ -146,3 +146,18 @@ def test_webhooks_written_at_once_are_all_stored_and_each_answered(tmp_path: Pat
     assert outcomes == ["accepted"] * 8
     other = Outbox(tmp_path / "outbox.db")  # another connection sees every row committed
     assert len(other.rows()) == 8
+
+
+def test_a_durable_write_asked_for_inside_another_write_to_the_file_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.db")
+
+    def nested(_conn: object) -> bool:  # a guard runs in the batch, with the file's writer lock held
+        outbox.add_notice("inner", "khp-critical", "{}", "kakaowork:1", {"text": "x"})
+        return True
+
+    with writer(outbox.path), pytest.raises(RuntimeError, match="inside another write"):
+        outbox.accept("outer", "khp-critical", "{}", PAYLOADS)
+    with pytest.raises(RuntimeError, match="would wait for itself"):
+        outbox.accept("n0", "khp-critical", "{}", PAYLOADS, guard=nested)
+    assert outbox.rows() == []  # nothing of either was stored
+    assert outbox.accept("n0", "khp-critical", "{}", PAYLOADS) == "accepted"  # and the line goes on
