@@ -106,7 +106,9 @@ def test_alertmanager_with_the_wrong_token_is_refused_and_nothing_is_sent(tmp_pa
             running_alertmanager(tmp_path / "am", alertmanager_yml) as am,
         ):
             am.post_alerts([disk_alert()])
-            wait_until(lambda: "401" in am.log(), "Alertmanager told 401", logs=am.log)
+            # the receiver's own line, not any "401" in Alertmanager's log (a timestamp or a port can hold one)
+            wait_until(lambda: "rejected POST /alertmanager" in server.log(), "the receiver refused", logs=server.log)
+            wait_until(lambda: "status code 401" in am.log(), "Alertmanager told 401", logs=am.log)
 
     assert kakao.messages == []
     refused = [line for line in server.log().splitlines() if "rejected POST /alertmanager" in line]
