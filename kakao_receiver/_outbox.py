@@ -604,9 +604,8 @@ def writer(path: Path) -> threading.RLock:
 
 
 def _held_here(lock: threading.RLock) -> bool:
-    """Whether this thread holds ``lock`` (CPython's ``RLock`` knows its owner; ``Condition`` asks it too)."""
-    is_owned = getattr(lock, "_is_owned", None)
-    return bool(is_owned()) if is_owned is not None else False
+    """Whether this thread holds ``lock`` (an ``RLock`` knows its owner; ``threading.Condition`` asks it so too)."""
+    return bool(lock._is_owned())  # type: ignore[attr-defined]
 
 
 def in_transaction(conn: sqlite3.Connection, operation: Callable[[sqlite3.Connection], T]) -> T:
