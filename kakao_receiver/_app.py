@@ -140,6 +140,9 @@ def create_app(
         app.logger.setLevel(logging.INFO)
     app.extensions["khp_receiver"] = receiver
     app.add_url_rule(settings.path, "alertmanager", lambda: _webhook(receiver), methods=["POST"])
+    # the webhook waits on nothing but the outbox: the receiver's worker answers it in its event loop
+    app.extensions["khp_cooperative_paths"] = frozenset({settings.path})
+    app.extensions["khp_busy_while"] = receiver.workers.traffic.serving  # its delivery threads wait for a quiet loop
     app.add_url_rule("/healthz", "healthz", lambda: _health(receiver, start_workers), methods=["GET"])
     app.add_url_rule("/metrics", "metrics", metrics_view(outbox, clock), methods=["GET"])
     app.register_error_handler(HTTPException, _http_error)

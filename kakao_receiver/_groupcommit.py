@@ -28,7 +28,7 @@ LIMIT = 32  # writes in one transaction at most
 class Write(Generic[T]):
     """One thread's write, waiting in line: its operation, then its result or error."""
 
-    def __init__(self, operation: Callable[[Any], T], turn: threading.Condition) -> None:
+    def __init__(self, operation: Callable[[Any], T], turn: threading.Condition | None) -> None:
         self.operation = operation
         self.turn = turn
         self.done = False
@@ -62,6 +62,7 @@ class GroupCommit:
         with self._mutex:
             self._line.append(write)
             while not write.done and self._line[0] is not write:
+                assert write.turn is not None
                 write.turn.wait()
             if write.done:
                 return _outcome(write)
@@ -78,10 +79,15 @@ class GroupCommit:
                 for each in writes:
                     self._line.popleft()
                     each.done = True
-                    each.turn.notify()
+                    _notify(each)
                 if self._line:
-                    self._line[0].turn.notify()  # the next in line leads the next batch
+                    _notify(self._line[0])  # the next in line leads the next batch
         return _outcome(write)
+
+
+def _notify(write: Write[Any]) -> None:
+    if write.turn is not None:
+        write.turn.notify()
 
 
 def _outcome(write: Write[T]) -> T:

@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 from khp.configuration import create_private
 
+from . import _cooperative as cooperative
 from ._groupcommit import GroupCommit, Write
 
 PENDING, SENT, DEAD, EXPIRED, FAILED = "pending", "sent", "dead", "expired", "failed"
@@ -448,7 +449,8 @@ class Outbox:
         ``write`` says a statement outside a transaction writes (a transaction always does):
         writers of this process take turns (``writer``). ``durable`` commits with
         ``synchronous=FULL`` (the WAL is on disk when this returns), together with the durable
-        writes of this process's other threads waiting at the same time (``group_commit``); it
+        writes of this process's other threads waiting at the same time (``group_commit``), or
+        of the other webhooks of the event loop's round (``_cooperative``); it
         must not be asked for while this thread holds ``writer`` (it would wait for itself: this
         raises ``RuntimeError`` instead). Other writes are safe against a killed process but may be
         lost with the machine's power, which can only make a message be sent again, never lost.
@@ -459,7 +461,11 @@ class Outbox:
                     f"a durable write to the outbox {self.path} was asked for inside another write to it"
                     " (this thread holds the file's writer lock): it would wait for itself"
                 )
-            return group_commit(self.path).run(operation, lambda writes: self._commit_together(what, writes))
+            commit = lambda writes: self._commit_together(what, writes)  # noqa: E731
+            loop = cooperative.current()
+            if loop is not None:  # a webhook answered in the worker's event loop: it parks for the loop's commit
+                return loop.durable((self.path, what), operation, commit)
+            return group_commit(self.path).run(operation, commit)
         conn = self._connection()
 
         def attempt() -> T:

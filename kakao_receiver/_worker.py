@@ -4,7 +4,11 @@ gunicorn's threaded worker (``gthread``) hands a connection to a thread as soon 
 bytes arrive, and the thread then blocks until the whole request is read: a hundred clients
 that send their headers and stall hold every thread, and ``/healthz`` and Alertmanager wait.
 ``ReceiverWorker`` reads each request in the worker's event loop instead, without blocking,
-and hands it to a thread only once it is whole, so threads only ever run the app:
+and only once it is whole runs it: Alertmanager's webhook in the loop itself, one greenlet
+each, the durable writes of a round of events committed together (``_cooperative``; the app
+names those paths in ``app.extensions["khp_cooperative_paths"]``, and the answer is sent without
+blocking, a thread sending what a client that does not read leaves over), every other request
+in a thread, so threads only ever run the app:
 
 * a request must arrive whole within ``REQUEST_TIMEOUT`` (10 s), else it is answered 408 and
   closed; a connection that sends nothing is closed after that time;
@@ -12,6 +16,8 @@ and hands it to a thread only once it is whole, so threads only ever run the app
   receiver's ``MAX_BODY`` is answered 413 as soon as that is known, never read further;
 * all the bytes held for requests still arriving stay under ``BUFFER_BUDGET`` per process
   (beyond it: 503, which Alertmanager retries);
+* while the loop has webhooks to answer the app hears it is busy (``app.extensions["khp_busy_while"]``:
+  its delivery threads send in the gaps), until a round of events finds none ready;
 * a worker that holds more connections than another leaves a new one to it (``_peers``), for
   ``LEAVE_AT_MOST`` at most: a client keeps its connection, and one worker holding most of
   them answers each of their requests several times slower than the others would.
@@ -29,12 +35,16 @@ import select
 import selectors
 import socket
 import time
+from collections.abc import Callable
+from concurrent import futures
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from ._cooperative import Loop
 from ._peers import Peers
 
 REQUEST_TIMEOUT = 10.0
@@ -124,6 +134,7 @@ class _Conn(TConn):
         self.pending = bytearray()
         self.deadline = 0.0
         self.continued = False
+        self.answer = b""  # what the app answered in the event loop, not sent yet
 
     def init(self) -> None:
         super().init()
@@ -150,6 +161,17 @@ class ReceiverWorker(ThreadWorker):
         self._joined = False
         self._leaving_since: float | None = None  # a new connection is being left to a peer, since
         self._look_again_at = 0.0
+        self._loop: Loop | None = None
+        self._in_loop: frozenset[bytes] = frozenset()  # request paths answered in the event loop
+        self._busy_while: Callable[[], AbstractContextManager[object]] | None = None
+        self._busy: AbstractContextManager[object] | None = None
+
+    def run(self) -> None:
+        self._loop = Loop()
+        paths = getattr(self.wsgi, "extensions", {}).get("khp_cooperative_paths", ())
+        self._in_loop = frozenset(path.encode() for path in paths)
+        self._busy_while = getattr(self.wsgi, "extensions", {}).get("khp_busy_while")
+        super().run()
 
     def init_process(self) -> None:
         try:
@@ -180,7 +202,27 @@ class ReceiverWorker(ThreadWorker):
                 timeout = min(timeout, self._look_again_at - now)
             elif not _waiting(self.sockets):  # a peer took it
                 self._leaving_since = None
-        super().wait_for_and_dispatch_events(timeout)
+        self._dispatch(timeout)
+        if self._loop is not None:
+            self._loop.flush()  # the webhooks of this round, parked for their commit: one transaction
+
+    def _dispatch(self, timeout: float) -> None:
+        """gunicorn's wait for events and their callbacks; the app hears "busy" until a round finds none ready."""
+        try:
+            events = self.poller.select(0) if self._busy is not None else []
+            if not events:
+                self._idle()
+                events = self.poller.select(timeout)
+            for key, _ in events:
+                key.data(key.fileobj)
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise
+
+    def _idle(self) -> None:
+        if self._busy is not None:
+            busy, self._busy = self._busy, None
+            busy.__exit__(None, None, None)
 
     def _leave_to_peer(self) -> bool:
         """Whether to leave the waiting connection to a worker holding fewer (look again shortly)."""
@@ -263,12 +305,50 @@ class ReceiverWorker(ThreadWorker):
         elif state == READY:
             self._stop_reading(conn)
             conn.data_ready = True
-            self.enqueue_req(conn)
+            if self._loop is not None and _path(conn.pending) in self._in_loop:
+                if self._busy is None and self._busy_while is not None:
+                    self._busy = self._busy_while()
+                    self._busy.__enter__()
+                self._loop.spawn(self._serve_in_loop, conn)
+            else:
+                self.enqueue_req(conn)
         elif self._buffered > BUFFER_BUDGET:
             self._refuse(conn, 503, "too many requests are arriving at once; retry")
         elif state == "expect" and not conn.continued:
             conn.continued = True
             _send(conn.sock, b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    # -- answering in the event loop (``_cooperative``) ------------------------------------------------
+
+    def _serve_in_loop(self, conn: _Conn) -> None:
+        """gunicorn's ``handle`` in a request greenlet; the answer is sent without blocking the loop."""
+        try:
+            keepalive = self.handle(conn)  # answers every error of the app or the client itself
+        except Exception:  # a fault of the worker's own: the loop must go on; the client may retry
+            self.log.exception("error answering a request in the event loop; closing its connection")
+            keepalive, conn.answer = False, b""
+        answer, conn.answer = conn.answer, b""
+        rest = _send_now(conn.sock, answer) if answer else b""
+        if rest is None:
+            keepalive = False
+        elif rest:  # the client is not reading: a thread sends the rest, bounded by the socket's timeout
+            future = self.tpool.submit(_send_rest, conn, rest, keepalive)
+            future.add_done_callback(lambda done: self.method_queue.defer(self.finish_request, conn, done))
+            return
+        done: futures.Future[Any] = futures.Future()
+        done.set_result(keepalive)
+        self.finish_request(conn, done)
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        if self._loop is None or not self._loop.inside():
+            return super().handle_request(req, conn)
+        real, answer = conn.sock, _Answer(conn.sock)
+        conn.sock = answer  # gunicorn writes the response here; the loop sends it
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            conn.sock = real
+            conn.answer = bytes(answer.data)
 
     def _stop_reading(self, conn: _Conn) -> None:
         if self._reading.pop(conn, False) is None:
@@ -292,6 +372,53 @@ class ReceiverWorker(ThreadWorker):
         self.log.warning("refused a request from %s: %d %s", _peer(conn.client), status, reason)
         _send(conn.sock, head.encode() + body)
         self._close(conn)
+
+
+class _Answer:
+    """Stands for a client's socket while the app answers in the event loop: keeps what is written."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.data = bytearray()
+
+    def sendall(self, data: bytes, _flags: int = 0) -> None:
+        self.data += data
+
+    def send(self, data: bytes, _flags: int = 0) -> int:
+        self.data += data
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+def _path(request: bytes | bytearray) -> bytes:
+    """The path of a whole request's ``POST`` line, else ``b""``."""
+    line = bytes(request[: request.find(b"\r\n")])
+    method, _, rest = line.partition(b" ")
+    return rest.partition(b" ")[0].partition(b"?")[0] if method == b"POST" else b""
+
+
+def _send_now(sock: socket.socket, data: bytes) -> bytes | None:
+    """Send what the socket takes now; what is left (``b""``: all sent), or ``None`` if the client is gone."""
+    try:
+        sock.setblocking(False)
+        sent = sock.send(data)
+    except (BlockingIOError, InterruptedError):
+        sent = 0
+    except OSError:
+        return None
+    return data[sent:]
+
+
+def _send_rest(conn: _Conn, rest: bytes, keepalive: Any) -> Any:
+    """In a thread: the rest of an answer, within the request timeout; whether to keep the connection."""
+    try:
+        conn.sock.settimeout(REQUEST_TIMEOUT)
+        conn.sock.sendall(rest)
+    except OSError:
+        return False
+    return keepalive
 
 
 def _waiting(listeners: list[Any]) -> bool:

@@ -3,16 +3,18 @@
     KHP_CONFIG=/etc/khp/khp.yml gunicorn -c python:kakao_receiver.gunicorn_conf --bind 0.0.0.0:8080 \\
         'kakao_receiver.wsgi:app'
 
-Each of ``workers`` processes runs ``threads`` threads for the app, plus its delivery threads.
-Requests are read whole by the worker's event loop before a thread sees them
-(``kakao_receiver._worker``): stalled clients hold no thread, a request that does not arrive
-within 10 s is answered 408, a body over the limit 413 without reading it. Any setting here
-can be given again on the command line, which wins (``--workers 4``).
+Each of ``workers`` processes answers Alertmanager's webhooks in its event loop (one greenlet
+each, the webhooks of a round committed together), runs ``threads`` threads for the other
+endpoints (``/healthz``, ``/metrics``, the bot), plus its delivery threads. Requests are read
+whole by the event loop before anything runs them (``kakao_receiver._worker``): stalled clients
+hold nothing, a request that does not arrive within 10 s is answered 408, a body over the limit
+413 without reading it. Any setting here can be given again on the command line, which wins
+(``--workers 4``).
 """
 
 worker_class = "kakao_receiver._worker.ReceiverWorker"
 workers = 2
-threads = 4  # the app's work is short (render, one SQLite commit); slow clients never take a thread
+threads = 4  # endpoints other than the webhook (short: no slow client ever takes a thread)
 worker_connections = 1000  # open connections per process, idle and stalled ones included
 keepalive = 5  # seconds an idle kept-alive connection stays open
 timeout = 30  # seconds without a heartbeat before the master restarts a worker
