@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import json
 import os
 import select
@@ -171,6 +172,9 @@ class ReceiverWorker(ThreadWorker):
         paths = getattr(self.wsgi, "extensions", {}).get("khp_cooperative_paths", ())
         self._in_loop = frozenset(path.encode() for path in paths)
         self._busy_while = getattr(self.wsgi, "extensions", {}).get("khp_busy_while")
+        # the app, its configuration and modules are never garbage: out of the collector's sight, a
+        # full collection, which stops every webhook of the worker, takes about 1 ms instead of ~50
+        gc.freeze()
         super().run()
 
     def init_process(self) -> None:
