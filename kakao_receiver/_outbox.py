@@ -148,7 +148,11 @@ class Outbox:
         what the rooms are told there); when it returns ``False`` nothing is stored: ``changed``.
         """
         now = self.clock()
-        rows = [(notification, room, _dumps(payload), now, now) for room, payload in payloads.items()]
+        texts: dict[int, str] = {}  # rooms of one channel share one rendered payload: one text for them
+        rows = [
+            (notification, room, texts.get(id(payload)) or texts.setdefault(id(payload), _dumps(payload)), now, now)
+            for room, payload in payloads.items()
+        ]
 
         def store(conn: sqlite3.Connection) -> str:
             found = conn.execute("SELECT received FROM notifications WHERE id = ?", (notification,)).fetchone()

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from khp.configuration import parse_time
@@ -60,7 +61,7 @@ class Notification:
     alerts: tuple[Alert, ...]
     truncated_alerts: int = 0
 
-    @property
+    @cached_property  # asked for several times per webhook; a frozen record's never changes
     def id(self) -> str:
         """The same for the same notification retried by Alertmanager, different for any change."""
         parts = [self.receiver, self.group_key, self.status]
