@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import math
 import re
@@ -391,6 +392,7 @@ def count_checks(checks: Iterable[str]) -> tuple[CheckCount, ...]:
     return tuple(CheckCount(check, n) for check, n in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+@functools.lru_cache(maxsize=4096)  # the alerts of a message share their check and cluster
 def silence_url(alertmanager: str, check: str, cluster: str) -> str:
     """Alertmanager's "new silence" page, filled in for ``check`` on ``cluster``."""
     return f"{alertmanager}/#/silences/new?filter={_filter({'alertname': check, 'cluster': cluster})}"

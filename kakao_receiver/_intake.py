@@ -57,7 +57,7 @@ class Intake:
                 self.watch.beat(at, now)
             return {**answer, "status": "heartbeat", "rooms": []}
         raw = {str(alert.get("fingerprint")): alert for alert in payload["alerts"]}
-        heard = self.watch.sight().last_beat is not None  # with no evaluator ever heard, there is nothing to wait for
+        heard = self.watch.ever_heard()  # with no evaluator ever heard, there is nothing to wait for
         held = [a for a in notification.alerts if heard and expired(a)]
         told = [a for a in notification.alerts if a not in held]
         self.holding.hold(

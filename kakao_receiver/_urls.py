@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 
@@ -10,7 +11,12 @@ _SPACE = re.compile(r"\s")
 
 def http_url(value: object) -> bool:
     """Whether ``value`` is an absolute ``http://`` or ``https://`` URL with a host."""
-    if not isinstance(value, str) or not value or _SPACE.search(value):
+    return isinstance(value, str) and _http_url(value)
+
+
+@functools.lru_cache(maxsize=4096)  # every message checks its few links again, the same few each time
+def _http_url(value: str) -> bool:
+    if not value or _SPACE.search(value):
         return False
     try:
         parts = urllib.parse.urlsplit(value)

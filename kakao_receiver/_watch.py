@@ -52,6 +52,13 @@ class Watch:
 
     def __init__(self, state: StateFile) -> None:
         self.state = state
+        self._heard = False  # a heartbeat was ever heard: once true, always (``last_beat`` only moves on)
+
+    def ever_heard(self) -> bool:
+        """Whether any heartbeat was ever heard; read from the file until one was, then known."""
+        if not self._heard:
+            self._heard = self.sight().last_beat is not None
+        return self._heard
 
     def sight(self) -> Sight:
         sql = "SELECT last_beat, heard, blind_since, blind_told, restored_from FROM evaluator_watch WHERE id = 1"

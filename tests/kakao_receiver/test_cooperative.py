@@ -206,3 +206,16 @@ def test_the_rest_of_an_answer_is_sent_by_a_thread_once_the_client_reads_and_a_g
     client.close()
     assert _send_rest(conn, rest, True) is False  # type: ignore[arg-type]
     server.close()
+
+
+def test_the_watch_reads_whether_the_evaluator_was_ever_heard_until_it_was_then_knows(tmp_path: Path) -> None:
+    from kakao_receiver._statefile import StateFile
+    from kakao_receiver._watch import Watch
+
+    path = tmp_path / "outbox.db"
+    Outbox(path)
+    mine, other = Watch(StateFile(path)), Watch(StateFile(path))
+    assert mine.ever_heard() is False
+    other.beat(1000.0, 1001.0)  # another worker heard the first heartbeat
+    assert mine.ever_heard() is True
+    assert mine.ever_heard() is True and mine.sight().last_beat == 1000.0
