@@ -27,6 +27,13 @@ machine's idle share. Only figures are printed (targets: >= 500 accepted/s, p99 
 ``--against REF`` runs only the product worker model, this checkout's and that of git commit
 REF (checked out in a temporary worktree), alternately, so that a change is compared with what
 it changes under the same load of the shared machine.
+
+``--rate R`` loads each accept run with ``R`` webhooks a second instead of ``wrk``'s "as fast as
+the answers come" (``bench/fixed_rate.py``, an open loop on the same connections): wrk measures
+the latency at the receiver's saturation, this the latency at a given rate, counted from when
+each webhook was due, so that a stall's wait is counted too::
+
+    .venv/bin/python bench/receiver.py --against main --rate 500
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import fixed_rate  # noqa: E402
 from kakao_receiver import compose, parse_webhook  # noqa: E402
 from kakao_receiver._outbox import Outbox  # noqa: E402
 from kakao_receiver.channels import load_channel  # noqa: E402
@@ -283,6 +291,25 @@ def run_wrk(url: str, script: Path, duration: int, connections: int) -> dict[str
     return figures
 
 
+def run_fixed_rate(port: int, rate: float, duration: int, connections: int) -> dict[str, Any]:
+    """``bench/fixed_rate.py``'s open-loop load, in a process of its own; figures as ``run_wrk`` gives them."""
+    head = (
+        f"POST /alertmanager HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {TOKEN}\r\nUser-Agent: Alertmanager/0.25.0\r\n"
+    ).encode()
+    template = json.dumps(webhook("__N__")).encode()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        outcome = pool.apply(fixed_rate.load, ("127.0.0.1", port, head, template, rate, duration, connections))
+    figures: dict[str, Any] = {f"p{label}": outcome.percentile(int(label) / 100) for label in ("50", "90", "99")}
+    figures.update(
+        rate=outcome.rate,
+        requests=float(len(outcome.latencies) + outcome.non2xx),
+        non2xx=float(outcome.non2xx),
+        socket_errors=str(outcome.errors) if outcome.errors else "none",
+    )
+    return figures
+
+
 def _process_tree(pid: int) -> list[int]:
     """``pid`` and its descendants (Linux ``/proc``; ``[]`` where there is none)."""
     found, todo = [], [pid]
@@ -360,7 +387,10 @@ def accept_run(
             if args.stalled:
                 stack.enter_context(Stalled(port, args.stalled))
             before, idle_before, started = scheduling(server.process.pid), idle_share(), time.monotonic()
-            figures = run_wrk(f"http://127.0.0.1:{port}/alertmanager", script, args.duration, args.connections)
+            if args.rate:
+                figures = run_fixed_rate(port, args.rate, args.duration, args.connections)
+            else:
+                figures = run_wrk(f"http://127.0.0.1:{port}/alertmanager", script, args.duration, args.connections)
             after, idle_after, span = scheduling(server.process.pid), idle_share(), time.monotonic() - started
             backlog = outbox.counts()["pending"]
             wait_drained(outbox, sum(outbox.counts().values()))
@@ -444,6 +474,12 @@ def main() -> int:
         " in alternating runs",
     )
     parser.add_argument("--rounds", type=int, default=3, help="runs of each side with --against")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="instead of wrk, send this many webhooks a second whatever the answers (bench/fixed_rate.py),"
+        " latency counted from when each was due",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
@@ -452,8 +488,14 @@ def main() -> int:
         base = Path(tmp)
         script = base / "post.lua"
         script.write_text(WRK_SCRIPT % {"token": TOKEN, "body": json.dumps(webhook("__N__"))})
+        load = (
+            f"{args.rate:g} webhooks/s due (open loop, latency from when each was due) on {args.connections}"
+            f" connections for {args.duration}s"
+            if args.rate
+            else f"wrk -t2 -c{args.connections} -d{args.duration}s"
+        )
         print(
-            f"receiver accept: wrk -t2 -c{args.connections} -d{args.duration}s, distinct 3-alert notifications,"
+            f"receiver accept: {load}, distinct 3-alert notifications,"
             f" 2 KakaoWork rooms each, {args.stalled} stalled clients alongside; {os.cpu_count()} CPUs"
         )
         if args.against:
