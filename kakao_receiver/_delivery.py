@@ -39,7 +39,7 @@ from ._channel import Channel, DeliveryError, Room
 from ._forms import fit, simpler
 from ._outbox import Delivery, Finished, Outbox
 from ._settings import DeliverySettings
-from ._webhook import parse_webhook
+from ._webhook import Notification, parse_webhook
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class Courier:
         self.retention = retention
         self.on_dead = on_dead
         self._answering: dict[str, bool] = {}  # channel -> did its last send go through (in this process)
+        self._recording = threading.Lock()  # one thread of the process writes history events at a time
 
     def deliver_one(self) -> bool:
         """Claim one due row and try it once; ``False`` when no row is due."""
@@ -187,11 +188,25 @@ class Courier:
         return self.outbox.prune(self.clock() - self.retention)
 
     def record_finished(self) -> int:
-        """Write the history events of finished rows not written yet; how many rows were done."""
+        """Write the history events of finished rows not written yet; how many rows were done.
+
+        Another thread of this process doing it already, this one leaves it (0): both would read
+        the same rows and build the same events (written once, by their ids), each costing the
+        process's webhooks a share of the GIL. Another process may still do the same rows.
+        """
+        if not self._recording.acquire(blocking=False):
+            return 0
+        try:
+            return self._record_finished()
+        finally:
+            self._recording.release()
+
+    def _record_finished(self) -> int:
         done = 0
         while batch := self.outbox.unrecorded():
+            bodies: dict[str, Notification] = {}  # the rows of one notification (one per room) share its body
             try:
-                self.record([event for row in batch for event in history_events(row)])
+                self.record([event for row in batch for event in history_events(row, bodies)])
             except Exception:  # the history keeps its own spool; this only fails if that failed too
                 log.exception("cannot write history events of %d deliveries; will try again", len(batch))
                 return done
@@ -200,11 +215,18 @@ class Courier:
         return done
 
 
-def history_events(row: Finished) -> list[HistoryEvent]:
-    """``notified`` (sent) or ``failed`` (not delivered) for each alert of the row's notification, when marked."""
+def history_events(row: Finished, bodies: dict[str, Notification] | None = None) -> list[HistoryEvent]:
+    """``notified`` (sent) or ``failed`` (not delivered) for each alert of the row's notification, when marked.
+
+    ``bodies`` keeps the notifications parsed so far, by id, for the next rows of a batch.
+    """
     kind = "notified" if row.state == "sent" else "failed"
     room = Room.parse(row.room)
-    notification = parse_webhook(json.loads(row.body))
+    notification = bodies.get(row.notification) if bodies is not None else None
+    if notification is None:
+        notification = parse_webhook(json.loads(row.body))
+        if bodies is not None:
+            bodies[row.notification] = notification
     error = f": {row.error}" if row.error else ""
     # the alert's own status: a notification lists alerts that fired and ones that resolved
     return [

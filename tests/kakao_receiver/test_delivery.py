@@ -393,3 +393,27 @@ def test_each_notified_event_says_whether_its_alert_was_firing_or_resolved(tmp_p
         ("a-ov1", "firing notification n1"),
         ("a-ov2", "resolved notification n1"),
     ]
+
+
+def test_history_events_are_written_by_one_thread_of_a_process_at_a_time(setup: Setup) -> None:
+    assert setup.courier.deliver_one()
+    with setup.courier._recording:  # another thread of this process is writing them
+        assert setup.courier.record_finished() == 0
+    assert setup.events == [] and setup.row()["recorded"] == 0
+    assert setup.courier.record_finished() == 1
+    assert setup.row()["recorded"] == 1 and len(setup.events) == 2
+
+
+def test_the_rows_of_one_notification_share_its_parsed_body_within_a_batch() -> None:
+    rows = [
+        Finished(rowid=n, notification="n1", room=room, state="sent", finished=NOW, error="", body=json.dumps(body()))
+        for n, room in enumerate(["rec:a", "rec:b"], start=1)
+    ]
+    bodies: dict[str, Any] = {}
+    first = history_events(rows[0], bodies)
+    kept = bodies["n1"]
+    second = history_events(rows[1], bodies)
+    assert bodies == {"n1": kept}  # parsed once
+    assert [(e.host, e.room) for e in first] == [(e.host, "a") for e in first]
+    assert [(e.host, e.room) for e in second] == [(e.host, "b") for e in first]
+    assert [e.detail for e in second] == [e.detail for e in first]
