@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from greenlet import getcurrent, greenlet
 
-from ._groupcommit import LIMIT, Batch, Write
+from ._groupcommit import LIMIT, Batch, Write, write_together
 
 T = TypeVar("T")
 _here = threading.local()
@@ -90,11 +90,7 @@ class Loop:
         batch, together = writes[0][0], [write for _, write in writes]
         self.batches += 1
         self.writes += len(together)
-        try:
-            batch(together)
-        except BaseException as exc:  # nothing of the batch was written: each writer gets the error
-            for write in together:
-                write.error, write.result = exc, None
+        write_together(batch, together)
         for write in together:
             write.done = True
 

@@ -70,10 +70,7 @@ class GroupCommit:
             self.batches += 1
             self.writes += len(writes)
         try:
-            batch(writes)
-        except BaseException as exc:  # nothing of the batch was written: each writer gets the error
-            for each in writes:
-                each.error, each.result = exc, None
+            write_together(batch, writes)
         finally:
             with self._mutex:
                 for each in writes:
@@ -83,6 +80,15 @@ class GroupCommit:
                 if self._line:
                     _notify(self._line[0])  # the next in line leads the next batch
         return _outcome(write)
+
+
+def write_together(batch: Batch, writes: Sequence[Write[Any]]) -> None:
+    """``batch(writes)``; if it raises, nothing of the batch was written: each write gets the error."""
+    try:
+        batch(writes)
+    except BaseException as exc:
+        for write in writes:
+            write.error, write.result = exc, None
 
 
 def _notify(write: Write[Any]) -> None:
