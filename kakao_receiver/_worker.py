@@ -13,7 +13,8 @@ in a thread, so threads only ever run the app:
 * a request must arrive whole within ``REQUEST_TIMEOUT`` (10 s), else it is answered 408 and
   closed; a connection that sends nothing is closed after that time;
 * headers over ``HEAD_LIMIT`` are answered 431; a body announced or sent (chunked) over the
-  receiver's ``MAX_BODY`` is answered 413 as soon as that is known, never read further;
+  receiver's ``MAX_BODY`` is answered 413 as soon as that is known, never read further; a chunk
+  size line over ``CHUNK_LINE_LIMIT`` is answered 400 (nothing ever waits for its end);
 * all the bytes held for requests still arriving stay under ``BUFFER_BUDGET`` per process
   (beyond it: 503, which Alertmanager retries);
 * while the loop has webhooks to answer the app hears it is busy (``app.extensions["khp_busy_while"]``:
@@ -52,11 +53,12 @@ REQUEST_TIMEOUT = 10.0
 HEAD_LIMIT = 64 * 1024
 BUFFER_BUDGET = 64 * 1024 * 1024
 READ_SIZE = 256 * 1024
+CHUNK_LINE_LIMIT = 1024  # bytes of a chunk's size line (a hex size and extensions)
 LEAVE_AT_MOST = 0.05  # seconds a new connection is left to a worker holding fewer, before this one takes it
 LOOK_AGAIN = 0.002  # seconds between looks at whether a connection left to a peer was taken
 PEERS = Peers()  # imported by the gunicorn master: shared by the workers it forks
-_REASONS = {408: "Request Timeout", 413: "Content Too Large", 431: "Request Header Fields Too Large",
-            503: "Service Unavailable"}  # fmt: skip
+_REASONS = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large",
+            431: "Request Header Fields Too Large", 503: "Service Unavailable"}  # fmt: skip
 MORE = "more"
 READY = "ready"
 
@@ -108,8 +110,8 @@ def _chunked(data: bytes | bytearray, position: int, limit: int) -> str | Refusa
     total = 0
     while True:
         eol = data.find(b"\r\n", position)
-        if eol < 0:
-            return MORE if len(data) - position < 1024 else READY
+        if eol < 0:  # a size line that does not end: gunicorn would wait for the rest, blocking whoever runs it
+            return MORE if len(data) - position < CHUNK_LINE_LIMIT else Refusal(400, "a chunk size line never ends")
         try:
             size = int(bytes(data[position:eol]).split(b";")[0].strip(), 16)
         except ValueError:

@@ -80,3 +80,6 @@ def test_the_worker_refuses_what_is_over_a_limit_as_soon_as_it_shows() -> None:
     assert request_state(b"POST / HTTP/1.1\r\nX: " + b"y" * 70000, 100) == Refusal(
         431, "request headers over 65536 bytes"
     )
+    endless = HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + b"f" * 1024
+    assert request_state(endless, 10**6) == Refusal(400, "a chunk size line never ends")
+    assert request_state(endless[:-1], 10**6) == MORE

@@ -86,6 +86,26 @@ def test_a_client_that_stops_sending_is_answered_408_and_closed(served: tuple[Gu
     assert "refused a request from 127.0.0.1" in server.log()
 
 
+def test_a_chunk_size_line_that_never_ends_is_400_at_once_and_others_are_answered(
+    served: tuple[Gunicorn, KakaoStandIn, Path],
+) -> None:
+    server, _, _ = served
+    head = b"POST /alertmanager HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    hostile = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(4)]
+    try:
+        for sock in hostile:  # whoever waited for the end of that line would wait for the request's timeout
+            sock.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n" + b"f" * 2000)
+        answer = server.post(notification(903))
+        refusals = [sock.recv(4096) for sock in hostile]
+    finally:
+        for sock in hostile:
+            sock.close()
+
+    assert answer.status_code == 200
+    assert all(refusal.startswith(b"HTTP/1.1 400 Bad Request") for refusal in refusals)
+    assert b"a chunk size line never ends" in refusals[0]
+
+
 @pytest.mark.parametrize("path", ["/alertmanager", "/kakao/skill", "/kakaowork/callback"])
 def test_nesting_a_hundred_thousand_deep_is_400_never_500(
     served: tuple[Gunicorn, KakaoStandIn, Path], path: str
