@@ -24,19 +24,15 @@ That window, one round trip to the channel wide, is the only way a crash repeats
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
-from khp.configuration import create_private
 from khp.history import HistoryEvent
 
 from ._channel import Channel, DeliveryError, Room
@@ -96,7 +92,7 @@ class Courier:
         self.retention = retention
         self.on_dead = on_dead
         self._answering: dict[str, bool] = {}  # channel -> did its last send go through (in this process)
-        self._recording = OneAtATime(Path(f"{outbox.path}.history-lock"))  # one thread of all the workers
+        self._recording = threading.Lock()  # one thread of the process writes history events at a time
 
     def deliver_one(self) -> bool:
         """Claim one due row and try it once; ``False`` when no row is due."""
@@ -194,12 +190,16 @@ class Courier:
     def record_finished(self) -> int:
         """Write the history events of finished rows not written yet; how many rows were done.
 
-        Another thread, of this worker or another, doing it already, this one leaves it (0): both
-        would read the same rows and build the same events (written once, by their ids), each
-        costing its worker's webhooks a share of the GIL.
+        Another thread of this process doing it already, this one leaves it (0): both would read
+        the same rows and build the same events (written once, by their ids), each costing the
+        process's webhooks a share of the GIL. Another process may still do the same rows.
         """
-        with self._recording.attempt() as mine:
-            return self._record_finished() if mine else 0
+        if not self._recording.acquire(blocking=False):
+            return 0
+        try:
+            return self._record_finished()
+        finally:
+            self._recording.release()
 
     def _record_finished(self) -> int:
         done = 0
@@ -213,54 +213,6 @@ class Courier:
             self.outbox.mark_recorded([row.rowid for row in batch])
             done += len(batch)
         return done
-
-
-class OneAtATime:
-    """Work that one thread of all the processes sharing a file does at a time; the others leave it.
-
-    A thread lock within the process, and ``flock`` on ``path`` (created 0600) across processes:
-    the system lets go of it when a process dies, so nothing is left held. If the lock file
-    cannot be opened the work is done anyway: it is only done twice.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._thread = threading.Lock()
-        self._fd: int | None = None
-        self._pid = 0
-
-    @contextmanager
-    def attempt(self) -> Iterator[bool]:
-        """``True`` inside the block if this thread has the turn, ``False`` if another has it."""
-        if not self._thread.acquire(blocking=False):
-            yield False
-            return
-        try:
-            fd = self._file()
-            if fd is None:
-                yield True
-                return
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            self._thread.release()
-
-    def _file(self) -> int | None:
-        if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
-            try:
-                create_private(self.path)
-                self._fd, self._pid = os.open(self.path, os.O_RDWR), os.getpid()
-            except OSError as exc:
-                log.warning("cannot open %s (%s): history events may be written by several workers", self.path, exc)
-                return None
-        return self._fd
 
 
 def history_events(row: Finished, bodies: dict[str, Notification] | None = None) -> list[HistoryEvent]:
