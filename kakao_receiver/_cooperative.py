@@ -15,10 +15,10 @@ one fsync (``Loop.flush``), then resumes each parked webhook with its own outcom
 answers. Nothing is answered before its write is on disk, a write that raises gets its error
 alone (``Outbox._commit_together``), and no thread hands anything to another.
 
-Only views that never wait on the network run so (``COOPERATIVE_PATHS`` of the app: the
-webhook); a greenlet switches only when it parks, so a view must not park while it holds a
-lock another webhook could ask for (the outbox refuses a durable write asked for inside
-another write, see ``Outbox._run``).
+Only views that never wait on the network run so (the paths the app names in
+``app.extensions["khp_cooperative_paths"]``: the webhook). A greenlet switches only when it
+parks, so a view must not park while it holds a lock another webhook could ask for (the outbox
+refuses a durable write asked for inside another write, see ``Outbox._run``).
 """
 
 from __future__ import annotations
