@@ -222,11 +222,10 @@ def history_events(row: Finished, bodies: dict[str, Notification] | None = None)
     """
     kind = "notified" if row.state == "sent" else "failed"
     room = Room.parse(row.room)
-    notification = bodies.get(row.notification) if bodies is not None else None
+    bodies = {} if bodies is None else bodies
+    notification = bodies.get(row.notification)
     if notification is None:
-        notification = parse_webhook(json.loads(row.body))
-        if bodies is not None:
-            bodies[row.notification] = notification
+        notification = bodies[row.notification] = parse_webhook(json.loads(row.body))
     error = f": {row.error}" if row.error else ""
     # the alert's own status: a notification lists alerts that fired and ones that resolved
     return [

@@ -149,10 +149,10 @@ class Outbox:
         """
         now = self.clock()
         texts: dict[int, str] = {}  # rooms of one channel share one rendered payload: one text for them
-        rows = [
-            (notification, room, texts.get(id(payload)) or texts.setdefault(id(payload), _dumps(payload)), now, now)
-            for room, payload in payloads.items()
-        ]
+        for payload in payloads.values():
+            if id(payload) not in texts:
+                texts[id(payload)] = _dumps(payload)
+        rows = [(notification, room, texts[id(payload)], now, now) for room, payload in payloads.items()]
 
         def store(conn: sqlite3.Connection) -> str:
             found = conn.execute("SELECT received FROM notifications WHERE id = ?", (notification,)).fetchone()

@@ -171,9 +171,9 @@ class ReceiverWorker(ThreadWorker):
 
     def run(self) -> None:
         self._loop = Loop()
-        paths = getattr(self.wsgi, "extensions", {}).get("khp_cooperative_paths", ())
-        self._in_loop = frozenset(path.encode() for path in paths)
-        self._busy_while = getattr(self.wsgi, "extensions", {}).get("khp_busy_while")
+        extensions = getattr(self.wsgi, "extensions", {})  # what the app tells its worker (``_app``)
+        self._in_loop = frozenset(path.encode() for path in extensions.get("khp_cooperative_paths", ()))
+        self._busy_while = extensions.get("khp_busy_while")
         # the app, its configuration and modules are never garbage: out of the collector's sight, a
         # full collection, which stops every webhook of the worker, takes about 1 ms instead of ~50
         gc.freeze()
