@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import hmac
+import json
 import logging
 import os
 import time
@@ -131,6 +132,7 @@ def create_app(
         config, settings, token, channels, outbox, courier, Workers(courier, settings.delivery.workers), clock
     )
     receiver.live = LiveConfig(config)
+    courier.render = lambda body, room: _render_later(receiver, body, room)
     _watch_the_evaluator(receiver)
 
     app = Flask("kakao_receiver")
@@ -296,10 +298,13 @@ def _unauthorized(header: str | None, token: str) -> str:
 def _store(
     receiver: Receiver, notification: Notification, payload: dict[str, Any], rooms: tuple[str, ...]
 ) -> dict[str, Any]:
-    """Compose, render and commit (``_intake``); 200's body. Outbox trouble is a 503 so that Alertmanager retries."""
+    """Commit (``_intake``); 200's body. Outbox trouble is a 503 so that Alertmanager retries.
+
+    The messages are composed and rendered when they are sent (``_render_later``), not here.
+    """
     assert receiver.intake is not None
     try:
-        render = lambda part, to: _render(receiver, part, to)  # noqa: E731
+        render = lambda _part, to: _later(receiver, to)  # noqa: E731
         answer = receiver.intake.take(notification, payload, rooms, render, receiver.outbox)
     except OutboxError as exc:
         log.error("cannot store notification %s: %s", notification.id, exc)
@@ -307,25 +312,45 @@ def _store(
     return answer
 
 
-def _render(receiver: Receiver, notification: Notification, rooms: tuple[str, ...]) -> dict[str, Any]:
-    return _payloads(receiver, notification, rooms)
+def _later(receiver: Receiver, rooms: tuple[str, ...]) -> dict[str, None]:
+    """A webhook's rooms, each message to be rendered when it is sent (``Outbox.accept``'s ``None``)."""
+    for text in rooms:
+        _channel(receiver, Room.parse(text))
+    return dict.fromkeys(rooms)
+
+
+def _render_later(receiver: Receiver, body: str, room: Room) -> Mapping[str, Any]:
+    """A webhook's message for ``room``, from the notification's stored body, as it is sent (``Courier``).
+
+    Composed with the configuration and the clock of the moment it is sent; the courier fits it
+    to the channel's rules.
+    """
+    return _channel(receiver, room).render(_compose(receiver, parse_webhook(json.loads(body))))
+
+
+def _compose(receiver: Receiver, notification: Notification) -> MessageContent:
+    settings = receiver.settings
+    links = Links(console_url=settings.console_url, alertmanager_url=settings.alertmanager_url)
+    return compose(notification, settings.language, links, max_alerts=settings.summarize_after, now=receiver.clock())
+
+
+def _channel(receiver: Receiver, room: Room) -> Channel:
+    """The channel of ``room``; ``Rejected`` 503 when this receiver did not load it."""
+    channel = receiver.channels.get(room.channel)
+    if channel is None:
+        log.error("room %s: channel %s is not loaded; restart the receiver with the new config", room, room.channel)
+        raise Rejected(503, f"room {room}: channel {room.channel} is not set up in this receiver")
+    return channel
 
 
 def _payloads(receiver: Receiver, what: Notification | MessageContent, rooms: tuple[str, ...]) -> dict[str, Any]:
-    """Each room's channel payload of ``what`` (a notification is composed first)."""
-    settings = receiver.settings
-    links = Links(console_url=settings.console_url, alertmanager_url=settings.alertmanager_url)
-    content = what
-    if isinstance(what, Notification):
-        content = compose(what, settings.language, links, max_alerts=settings.summarize_after, now=receiver.clock())
+    """Each room's channel payload of ``what`` (a notification is composed first), fit to its channel's rules."""
+    content = _compose(receiver, what) if isinstance(what, Notification) else what
     rendered: dict[str, Any] = {}
     payloads = {}
     for text in rooms:
         room = Room.parse(text)
-        channel = receiver.channels.get(room.channel)
-        if channel is None:
-            log.error("room %s: channel %s is not loaded; restart the receiver with the new config", room, room.channel)
-            raise Rejected(503, f"room {room}: channel {room.channel} is not set up in this receiver")
+        channel = _channel(receiver, room)
         if room.channel not in rendered:
             rendered[room.channel], problems = fit(channel, channel.render(content))
             if problems:

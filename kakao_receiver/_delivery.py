@@ -7,6 +7,9 @@ Each gunicorn worker process runs ``workers`` threads (``Workers``), each loopin
   than the channel's ``retry_after``, for as long as it takes; only a row whose alert is
   resolved and which is older than ``give_up_after`` is given up (``expired``);
 * when a channel answers again after failing, its waiting rows are sent at once (``redrive``);
+* a webhook's row is stored unrendered (``LATER``): its message is composed and rendered from
+  the notification's body when it is sent (``render``), with the configuration and the clock of
+  that moment; one that cannot be rendered is retried like a failed send, and logged;
 * a payload the channel refuses (or that breaks its rules before sending) goes out in a simpler
   form (``Forms``); refused in its simplest form it is a dead letter (``dead``): an ERROR log
   line, a count on ``/metrics``, and a notice to the notification's other rooms (``on_dead``).
@@ -29,9 +32,11 @@ import logging
 import random
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 from khp.history import HistoryEvent
 
@@ -53,6 +58,9 @@ EXPIRE_EVERY = 60.0  # seconds between looks for rows to give up
 YIELD_AT_MOST = 0.1  # seconds a delivery thread waits for a gap in the webhooks before its next send
 DeadLetterHook = Callable[[Delivery, str], None]
 """Told of each dead letter (the row, and why), after it is marked: ``DeadLetterNotices``."""
+Renderer = Callable[[str, Room], Mapping[str, Any]]
+"""A webhook's message for a room, composed and rendered from the notification's stored body (its JSON text)."""
+RENDERED_KEPT = 64  # rendered messages a courier keeps, so that the rooms of one channel share one rendering
 
 
 def retry_delay(
@@ -82,8 +90,10 @@ class Courier:
         rand: Callable[[], float] = random.random,
         retention: float = 7 * 86400.0,
         on_dead: DeadLetterHook | None = None,
+        render: Renderer | None = None,
     ) -> None:
         self.outbox = outbox
+        self.render = render
         self.channels = channels
         self.settings = settings
         self.record = record
@@ -93,6 +103,8 @@ class Courier:
         self.on_dead = on_dead
         self._answering: dict[str, bool] = {}  # channel -> did its last send go through (in this process)
         self._recording = threading.Lock()  # one thread of the process writes history events at a time
+        self._rendering = threading.Lock()
+        self._rendered: OrderedDict[tuple[str, str], Mapping[str, Any]] = OrderedDict()  # (notification, channel)
 
     def deliver_one(self) -> bool:
         """Claim one due row and try it once; ``False`` when no row is due."""
@@ -105,6 +117,12 @@ class Courier:
             known = ", ".join(self.channels)
             self._failed(delivery, f"channel {room.channel!r} is not set up in this receiver (known: {known})", None)
             return True
+        if delivery.payload is None:
+            rendered = self._render(delivery, room)
+            if rendered is None:
+                return True
+            delivery = replace(delivery, payload=rendered)
+        assert delivery.payload is not None
         payload, problems = fit(channel, delivery.payload)
         if problems and payload != delivery.payload:
             log.warning(
@@ -115,7 +133,7 @@ class Courier:
                 return True
             delivery = replace(delivery, payload=payload, level=delivery.level + 1)
         try:
-            channel.send(room.target, delivery.payload)
+            channel.send(room.target, payload)
         except DeliveryError as exc:
             if exc.rejected:
                 self._refused(channel, delivery, str(exc))
@@ -133,6 +151,32 @@ class Courier:
                 self._redrive(room.channel)
         return True
 
+    def _render(self, delivery: Delivery, room: Room) -> Mapping[str, Any] | None:
+        """The message of a row stored unrendered; ``None`` when it cannot be rendered now (retried later)."""
+        key = (delivery.notification, room.channel)
+        with self._rendering:
+            kept = self._rendered.get(key)
+        if kept is not None:
+            return kept
+        stored = self.outbox.body(delivery.notification)
+        try:
+            if self.render is None:
+                raise RuntimeError("this receiver renders no webhook messages (Courier without render)")
+            if stored is None:
+                raise LookupError(f"notification {delivery.notification} is not in the outbox")
+            rendered = self.render(stored[1], room)
+        except Exception as exc:  # a bug of the composer or a plugin must not lose the message: retried
+            log.exception(
+                "cannot render notification %s for %s; it is kept, to be tried again", delivery.notification, room
+            )
+            self._failed(delivery, f"cannot render the message: {type(exc).__name__}: {exc}", None)
+            return None
+        with self._rendering:
+            self._rendered[key] = rendered
+            while len(self._rendered) > RENDERED_KEPT:
+                self._rendered.popitem(last=False)
+        return rendered
+
     def _failed(self, delivery: Delivery, error: str, retry_after: float | None, permanent: bool = False) -> None:
         delay = retry_delay(delivery.attempts, self.settings, retry_after, self.rand)
         if self.outbox.retry_at(delivery, self.clock() + delay, error):
@@ -145,6 +189,7 @@ class Courier:
 
     def _refused(self, channel: Channel, delivery: Delivery, error: str) -> None:
         """The channel refused this payload: send its next simpler form now, or make it a dead letter."""
+        assert delivery.payload is not None  # rendered before it was sent
         form = simpler(channel, delivery.payload, [error])
         if form is not None:
             if self.outbox.simplify(delivery, form, error):

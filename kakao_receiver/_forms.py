@@ -1,4 +1,4 @@
-"""A message in a form its channel accepts: checked before it is stored and before it is sent; pure.
+"""A message in a form its channel accepts: checked before it is sent (and notices before they are stored); pure.
 
     payload, problems = fit(channel, channel.render(content))   # problems of the first form, [] if none
 

@@ -24,7 +24,7 @@ from ._webhook import Notification, dumps
 
 ATTEMPTS = 5
 Render = Callable[[Notification, tuple[str, ...]], dict[str, Any]]
-"""Compose and render a notification for rooms: room -> channel payload."""
+"""A notification's payloads for rooms: room -> channel payload, or ``None`` to render it when it is sent."""
 
 
 @dataclass

@@ -17,6 +17,10 @@ its simplest form), or ``expired`` (given up: its alert resolved long ago). A re
 first payload is kept in ``original`` for ``retry``). ``failed`` is what an older receiver
 left after its retry budget; such rows are sent again (``redrive``) when their channel
 answers. ``recorded`` says a row's history events were written. The file is created 0600.
+
+A webhook's rows are stored with the payload ``LATER`` (empty): they are composed and
+rendered from their notification's body when they are sent (``Courier``), so a webhook is
+answered after its commit alone. Other rows (notices, held resolutions) store their payload.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ BUSY_TIMEOUT = 30.0  # seconds a write waits for the file's lock before the outb
 T = TypeVar("T")
 STATES = (PENDING, SENT, DEAD, EXPIRED, FAILED)
 UNDELIVERED = (DEAD, EXPIRED, FAILED)
+LATER = ""  # a row's payload when it is rendered from its notification's body at send time
 _COLUMNS = {"level": "INTEGER NOT NULL DEFAULT 0", "original": "TEXT"}
 
 SCHEMA = """
@@ -88,7 +93,7 @@ class Delivery:
     rowid: int
     notification: str
     room: str
-    payload: Mapping[str, Any]
+    payload: Mapping[str, Any] | None  # ``None``: rendered from the notification's body when sent (``LATER``)
     attempts: int
     claim: str
     level: int = 0
@@ -134,11 +139,13 @@ class Outbox:
         notification: str,
         receiver: str,
         body: str,
-        payloads: Mapping[str, Mapping[str, Any]],
+        payloads: Mapping[str, Mapping[str, Any] | None],
         window: float = math.inf,
         guard: Callable[[sqlite3.Connection], bool] | None = None,
     ) -> str:
         """Store the notification and one pending row per room (``payloads``: room -> rendered payload), on disk.
+
+        A room whose payload is ``None`` gets its message rendered from ``body`` when it is sent (``LATER``).
 
         Returns ``accepted``; or ``duplicate``, storing nothing, when that notification was stored
         less than ``window`` seconds ago (Alertmanager retrying it); or ``repeated`` when it was
@@ -151,7 +158,7 @@ class Outbox:
         texts: dict[int, str] = {}  # rooms of one channel share one rendered payload: one text for them
         for payload in payloads.values():
             if id(payload) not in texts:
-                texts[id(payload)] = _dumps(payload)
+                texts[id(payload)] = LATER if payload is None else _dumps(payload)
         rows = [(notification, room, texts[id(payload)], now, now) for room, payload in payloads.items()]
 
         def store(conn: sqlite3.Connection) -> str:
@@ -199,7 +206,8 @@ class Outbox:
         if row is None:
             return None
         rowid, notification, room, payload, attempts, level, created = row
-        return Delivery(rowid, notification, room, json.loads(payload), attempts, token, level, created)
+        content = None if payload == LATER else json.loads(payload)
+        return Delivery(rowid, notification, room, content, attempts, token, level, created)
 
     def mark_sent(self, delivery: Delivery) -> float:
         """The channel took it: ``sent``, whoever holds the lease now (it *was* delivered). Returns the time."""

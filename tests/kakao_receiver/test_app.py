@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -168,11 +167,24 @@ def test_a_webhook_is_answered_200_after_its_message_for_every_room_is_committed
         ("rec:c1", "pending", 0),
         ("rec:c2", "pending", 0),
     ]
-    payload = json.loads(rows[0]["payload"])
-    assert payload["title"] == "[심각] alpha: Task slot usage 2건"
-    assert payload["id"] == answer.json["id"]
+    assert [row["payload"] for row in rows] == ["", ""]  # rendered when sent, from the notification's body
     (line,) = receiver_logs(caplog)
     assert "accepted notification" in line.getMessage() and "rec:c1, rec:c2" in line.getMessage()
+
+
+def test_a_webhook_s_message_is_composed_and_rendered_when_it_is_sent(harness: Harness) -> None:
+    answer = harness.post(body())
+    assert harness.channel.sent == []
+
+    while harness.receiver.courier.deliver_one():
+        pass
+
+    assert [target for target, _ in harness.channel.sent] == ["c1", "c2"]
+    (first, _), (second, _) = ((payload, target) for target, payload in harness.channel.sent)
+    assert first["title"] == "[심각] alpha: Task slot usage 2건"
+    assert first["id"] == answer.json["id"]
+    assert second == first
+    assert [row["state"] for row in harness.receiver.outbox.rows()] == ["sent", "sent"]
 
 
 def test_the_same_notification_sent_again_is_stored_once(harness: Harness) -> None:
@@ -370,19 +382,49 @@ def test_an_outbox_that_cannot_be_written_is_503_so_alertmanager_retries(
     assert TOKEN not in caplog.text
 
 
-def test_a_channel_that_cannot_render_is_a_500_so_alertmanager_retries(
+def test_the_rooms_of_one_channel_share_one_rendering_at_send_time(harness: Harness) -> None:
+    render, calls = harness.channel.render, []
+
+    def counted(content: Any) -> dict[str, Any]:
+        calls.append(content.notification_id)
+        return render(content)
+
+    harness.channel.render = counted  # type: ignore[method-assign]
+    answer = harness.post(body())
+    assert calls == []
+
+    while harness.receiver.courier.deliver_one():
+        pass
+
+    assert calls == [answer.json["id"]] and len(harness.channel.sent) == 2
+
+
+def test_a_message_that_cannot_be_rendered_is_kept_logged_and_sent_once_it_renders(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
+    render = harness.channel.render
+
     def broken(content: Any) -> dict[str, Any]:
         raise ValueError("block kit limits")
 
     harness.channel.render = broken  # type: ignore[method-assign]
-
     answer = harness.post(body())
+    assert answer.status_code == 200 and answer.json["status"] == "accepted"  # stored: rendered when sent
 
-    assert answer.status_code == 500 and answer.is_json
-    assert any("block kit limits" in r.getMessage() or r.exc_info for r in caplog.records)
-    assert harness.receiver.outbox.rows() == [] and not harness.receiver.outbox.seen(answer.json.get("id", ""))
+    assert harness.receiver.courier.deliver_one()
+
+    (row, _) = harness.receiver.outbox.rows()
+    assert (row["state"], row["attempts"]) == ("pending", 1)
+    assert "cannot render the message: ValueError: block kit limits" in row["error"]
+    assert any("cannot render notification" in r.getMessage() and r.exc_info for r in receiver_logs(caplog))
+    assert harness.channel.sent == []
+
+    harness.channel.render = render  # type: ignore[method-assign]
+    harness.receiver.outbox.retry()  # or its backoff ends
+    while harness.receiver.courier.deliver_one():
+        pass
+    assert [target for target, _ in harness.channel.sent] == ["c1", "c2"]
+    assert {payload["id"] for _, payload in harness.channel.sent} == {answer.json["id"]}
 
 
 def test_the_chat_bot_is_served_beside_the_webhook(tmp_path: Path) -> None:
