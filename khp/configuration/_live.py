@@ -29,7 +29,8 @@ class LiveConfig:
     def __init__(self, config: Config) -> None:
         self._config = config
         self._lock = threading.Lock()
-        self._signature = self._stat(config)
+        self._watched = _watched(config)  # the files (and their folders) whose stat says "changed"
+        self._signature = self._stat()
         self.error: ConfigError | None = None  # why the files on disk are not in force
         self.files = FileCache()  # a reload reads only the files that changed (``files.read``)
         if config.file:
@@ -39,7 +40,7 @@ class LiveConfig:
         """The configuration, reloaded first if one of its files changed since the last load."""
         with self._lock:
             if self._config.file:
-                signature = self._stat(self._config)
+                signature = self._stat()
                 if signature != self._signature:
                     self._load(signature)
             return self._config
@@ -47,9 +48,10 @@ class LiveConfig:
     def reload(self) -> Config:
         """Load the files now (after the console wrote one); raises ``ConfigError`` if they do not load."""
         with self._lock:
-            signature = self._stat(self._config)
+            signature = self._stat()
             self._config = load_config(self._config.file, self.files)
-            self._signature = signature
+            self._watched = _watched(self._config)
+            self._signature = signature  # taken before the load: a change made during it is seen next time
             self.error = None
             return self._config
 
@@ -69,22 +71,27 @@ class LiveConfig:
             ", ".join(self.files.read) or "none",
         )
         self._config = config
-        self._signature = self._stat(config)
+        self._watched = _watched(config)
+        self._signature = self._stat()
         self.error = None
 
-    @staticmethod
-    def _stat(config: Config) -> Signature:
-        if not config.file:
-            return ()
-        paths = [Path(config.file)]
-        files = [Path(c.file) for c in config.clusters.values() if c.file]
-        paths += sorted({file.parent for file in files}) + files  # a directory's mtime moves when a file comes or goes
+    def _stat(self) -> Signature:
+        """Each watched path's (path, inode, size, mtime); zeros for one that is gone. Runs before each request."""
         found = []
-        for path in paths:
+        for path in self._watched:
             try:
                 st = os.stat(path)
             except OSError:
-                found.append((str(path), 0, 0, 0))
+                found.append((path, 0, 0, 0))
                 continue
-            found.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
+            found.append((path, st.st_ino, st.st_size, st.st_mtime_ns))
         return tuple(found)
+
+
+def _watched(config: Config) -> tuple[str, ...]:
+    """``khp.yml``, the cluster files and their folders (a folder's mtime moves when a file comes or goes)."""
+    if not config.file:
+        return ()
+    files = [Path(c.file) for c in config.clusters.values() if c.file]
+    paths = [Path(config.file), *sorted({file.parent for file in files}), *files]
+    return tuple(str(path) for path in paths)
