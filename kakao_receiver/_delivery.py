@@ -104,7 +104,7 @@ class Courier:
         self._answering: dict[str, bool] = {}  # channel -> did its last send go through (in this process)
         self._recording = threading.Lock()  # one thread of the process writes history events at a time
         self._rendering = threading.Lock()
-        self._rendered: OrderedDict[tuple[str, str], Mapping[str, Any]] = OrderedDict()  # (notification, channel)
+        self._rendered: OrderedDict[tuple[str, str, float], Mapping[str, Any]] = OrderedDict()  # (id, channel, created)
 
     def deliver_one(self) -> bool:
         """Claim one due row and try it once; ``False`` when no row is due."""
@@ -153,7 +153,7 @@ class Courier:
 
     def _render(self, delivery: Delivery, room: Room) -> Mapping[str, Any] | None:
         """The message of a row stored unrendered; ``None`` when it cannot be rendered now (retried later)."""
-        key = (delivery.notification, room.channel)
+        key = (delivery.notification, room.channel, delivery.created)  # a reminder's rows are created anew
         with self._rendering:
             kept = self._rendered.get(key)
         if kept is not None:

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from kakao_receiver import create_app
 from kakao_receiver._app import Receiver
+from kakao_receiver._channel import DeliveryError
 from kakao_receiver._outbox import Outbox, OutboxError
 from kakao_receiver._settings import receiver_settings
 from khp.configuration import Config, ConfigError, RoutingConfig, StoreConfig
@@ -397,6 +398,32 @@ def test_the_rooms_of_one_channel_share_one_rendering_at_send_time(harness: Harn
         pass
 
     assert calls == [answer.json["id"]] and len(harness.channel.sent) == 2
+
+    harness.receiver.courier.record_finished()
+    harness.clock.now += 2 * 3600  # Alertmanager's reminder: rendered anew, with the clock of its sending
+    assert harness.post(body()).json["status"] == "repeated"
+    while harness.receiver.courier.deliver_one():
+        pass
+    assert calls == [answer.json["id"]] * 2 and len(harness.channel.sent) == 4
+
+
+def test_a_dead_letter_sent_again_by_hand_is_rendered_again_from_its_notification(harness: Harness) -> None:
+    courier, outbox = harness.receiver.courier, harness.receiver.outbox
+    harness.channel.failures = [DeliveryError("invalid_blocks", rejected=True)] * 2
+    answer = harness.post(body())
+    while courier.deliver_one():
+        pass
+    ident = answer.json["id"]
+    assert [row["state"] for row in outbox.rows(ident)] == ["dead", "dead"]
+    harness.channel.sent.clear()  # the notices of the dead letters
+
+    assert outbox.retry() == 2  # khp outbox retry --all
+
+    assert [(row["state"], row["payload"], row["level"]) for row in outbox.rows(ident)] == [("pending", "", 0)] * 2
+    while courier.deliver_one():
+        pass
+    assert [row["state"] for row in outbox.rows(ident)] == ["sent", "sent"]
+    assert [payload["id"] for _, payload in harness.channel.sent] == [ident] * 2
 
 
 def test_a_message_that_cannot_be_rendered_is_kept_logged_and_sent_once_it_renders(
