@@ -126,13 +126,13 @@ def create_app(
     links = Links(console_url=settings.console_url, alertmanager_url=settings.alertmanager_url)
     notices = DeadLetterNotices(outbox, channels, settings.language, links, settings.summarize_after, clock)
     courier = Courier(
-        outbox, channels, settings.delivery, history, clock=clock, retention=config.store.retention, on_dead=notices
-    )
+        outbox, channels, settings.delivery, history, clock=clock, retention=config.store.retention, on_dead=notices,
+        render=lambda body, room: _render_later(receiver, body, room),  # the receiver is built just below
+    )  # fmt: skip
     receiver = Receiver(
         config, settings, token, channels, outbox, courier, Workers(courier, settings.delivery.workers), clock
     )
     receiver.live = LiveConfig(config)
-    courier.render = lambda body, room: _render_later(receiver, body, room)
     _watch_the_evaluator(receiver)
 
     app = Flask("kakao_receiver")
