@@ -28,9 +28,10 @@ class Handler(BaseHTTPRequestHandler):
     server: Server
 
     def do_POST(self) -> None:
-        self.server.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.bodies.append(body)
         time.sleep(self.server.delay)
-        status = 200 if b'"fixed-3"' not in self.server.bodies[-1] else 503
+        status = 200 if b'"fixed-3"' not in body else 503  # this request's body: bodies[-1] may be another thread's
         self.send_response(status)
         self.send_header("Content-Length", "2")
         self.end_headers()
