@@ -29,7 +29,7 @@ from khp.routing import UnknownReceiver, critical_rooms, receiver_rooms, rooms_f
 
 from ._body import BodyError, read_json
 from ._channel import Channel, Room
-from ._content import Links, MessageContent, compose
+from ._content import Links, MessageContent, compose, plain_content
 from ._deadletter import DeadLetterNotices
 from ._delivery import Courier, Recorder, Workers
 from ._forms import fit
@@ -323,9 +323,20 @@ def _render_later(receiver: Receiver, body: str, room: Room) -> Mapping[str, Any
     """A webhook's message for ``room``, from the notification's stored body, as it is sent (``Courier``).
 
     Composed with the configuration and the clock of the moment it is sent; the courier fits it
-    to the channel's rules.
+    to the channel's rules. When composing or the channel's rendering raises, the plain form
+    (``plain_content``: status, check, cluster and host of each alert) is rendered instead; when
+    that raises too, the courier keeps the row and tries it again later.
     """
-    return _channel(receiver, room).render(_compose(receiver, parse_webhook(json.loads(body))))
+    notification = parse_webhook(json.loads(body))
+    channel = _channel(receiver, room)
+    try:
+        return channel.render(_compose(receiver, notification))
+    except Exception:  # a bug must not keep the alert from the room: its plain form says what fires
+        log.exception(
+            "notification %s: its %s message could not be made in full; sending its plain form",
+            notification.id, room.channel,
+        )  # fmt: skip
+        return channel.render(plain_content(notification, receiver.settings.language))
 
 
 def _compose(receiver: Receiver, notification: Notification) -> MessageContent:

@@ -238,6 +238,57 @@ def compose(
     )
 
 
+def plain_content(
+    notification: Notification, language: str = DEFAULT_LANGUAGE, *, max_alerts: int = DEFAULT_MAX_ALERTS
+) -> MessageContent:
+    """The message for ``notification`` from its labels alone: what is sent when ``compose`` or a channel fails on it.
+
+    Status (an alert ended for lack of data says so, never "resolved"), check, cluster and host of
+    each alert and a line saying this is the plain form; no clock, annotations, links or actions.
+    """
+    check_language(language)
+    writer = _Writer(language, ZONES[language], None, "", Links())
+    alerts = notification.alerts
+    listed, rest = alerts[:max_alerts], alerts[max_alerts:]
+    firing = sum(a.status == "firing" for a in alerts)
+    severity = _severity(notification, list(alerts))
+    nodata = bool(alerts) and all(map(ended_for_no_data, alerts))
+    checks = list(dict.fromkeys(a.check for a in alerts))
+    named = ", ".join(checks[:3]) + (f" (+{len(checks) - 3})" if len(checks) > 3 else "")
+    cluster = notification.cluster or writer.clusters(list(dict.fromkeys(a.cluster for a in alerts if a.cluster)))
+    tag = writer.tag(notification.status, severity, nodata)
+
+    def item(alert: Alert) -> Item:
+        tag = writer.tag(alert.status, alert.severity, ended_for_no_data(alert))
+        heading = " · ".join(part for part in (f"[{tag}] {alert.check}", alert.cluster, alert.host) if part)
+        return Item(
+            status=alert.status, severity=alert.severity, check=alert.check, cluster=alert.cluster, host=alert.host,
+            service=alert.labels.get("service", ""), value="", compare="", threshold="", description="",
+            starts_at=alert.starts_at, ends_at=alert.ends_at, heading=heading, condition="", timing="", links=(),
+        )  # fmt: skip
+
+    return MessageContent(
+        notification_id=notification.id,
+        language=language,
+        status=notification.status,
+        severity=severity,
+        cluster=cluster,
+        title=writer.say("title", tag=tag, cluster=cluster, subject=named) if cluster else f"[{tag}] {named}",
+        summary=phrase(language, "plain.form"),
+        items=tuple(item(alert) for alert in listed),
+        subjects=(),
+        omitted=(),
+        more=phrase(language, "more.count", count=len(rest)) if rest else "",
+        truncated=notification.truncated_alerts,
+        truncated_note=phrase(language, "truncated", count=notification.truncated_alerts)
+        if notification.truncated_alerts
+        else "",
+        links=(),
+        firing=firing,
+        resolved=len(alerts) - firing,
+    )
+
+
 class _Writer:
     """The phrases of one message: language, clock and link bases fixed once."""
 

@@ -25,6 +25,7 @@ _PHRASES: Mapping[str, Mapping[str, str]] = {
         "severity.none": "알림",
         "status.resolved": "해소됨",
         "status.nodata": "데이터 없음",
+        "plain.form": "전체 메시지를 만들지 못해 간단한 형식으로 보냅니다 (수신기 로그에 원인이 있습니다)",
         "nodata.ended": "데이터가 없어 종료 (해소 아님) · {clock} · {iso}",
         "blind.title": "[심각] 모니터링 불능: {clock}부터 평가기 응답 없음",
         "blind.summary": (
@@ -72,6 +73,7 @@ _PHRASES: Mapping[str, Mapping[str, str]] = {
         "severity.none": "ALERT",
         "status.resolved": "RESOLVED",
         "status.nodata": "NO DATA",
+        "plain.form": "The full message could not be made; this is its plain form (the receiver's log says why)",
         "nodata.ended": "ended for lack of data, not healed · {clock} · {iso}",
         "blind.title": "[CRITICAL] monitoring is blind since {clock} (evaluator silent)",
         "blind.summary": (

@@ -454,6 +454,31 @@ def test_a_message_that_cannot_be_rendered_is_kept_logged_and_sent_once_it_rende
     assert {payload["id"] for _, payload in harness.channel.sent} == {answer.json["id"]}
 
 
+def test_a_message_the_channel_cannot_render_in_full_is_sent_in_its_plain_form(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    render = harness.channel.render
+
+    def fails_on_links(content: Any) -> dict[str, Any]:  # a plugin bug on what only the full message has
+        if content.subjects:
+            raise KeyError("links")
+        return render(content)
+
+    harness.channel.render = fails_on_links  # type: ignore[method-assign]
+    answer = harness.post(body())
+    while harness.receiver.courier.deliver_one():
+        pass
+
+    assert [target for target, _ in harness.channel.sent] == ["c1", "c2"]
+    (_, payload), _ = harness.channel.sent
+    assert payload["id"] == answer.json["id"]
+    assert payload["title"] == "[심각] alpha: Task slot usage"
+    assert "a-ov1" in payload["text"] and "a-ov2" in payload["text"] and "간단한 형식" in payload["text"]
+    assert [row["state"] for row in harness.receiver.outbox.rows()] == ["sent", "sent"]
+    failed = [r for r in receiver_logs(caplog) if "could not be made in full" in r.getMessage()]
+    assert len(failed) == 1 and failed[0].exc_info  # once: the rooms of the channel share the rendering
+
+
 def test_the_chat_bot_is_served_beside_the_webhook(tmp_path: Path) -> None:
     with_bot = Harness(project(tmp_path / "with"), Clock())
     without = create_app(

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from kakao_receiver._content import Links, MessageContent, compose
+from kakao_receiver._content import Links, MessageContent, compose, plain_content
 from kakao_receiver._i18n import KST, human_clock, human_duration
 
 from .samples import SOURCE, STARTS_EPOCH, alert, random_notification, resolved, webhook
@@ -278,3 +278,55 @@ def test_a_flapping_alert_says_so_in_the_reader_s_language() -> None:
     assert english.description.startswith("Flapping: it keeps coming and going")
     plain = compose(webhook(alert(host="a-ov1")), now=NOW).items[0]
     assert "플래핑" not in plain.text
+
+
+# -- the plain form: sent when the full message cannot be made -------------------------------------------
+
+
+def test_the_plain_form_says_what_fires_and_where_from_the_labels_alone() -> None:
+    notification = webhook(
+        alert(host="a-ov1"), alert(host="a-ov2", severity="warning"), resolved(check="GC time", host="a-ov3")
+    )
+
+    content = plain_content(notification, "en")
+
+    assert content.title == "[CRITICAL] alpha: Task slot usage, GC time"
+    assert [item.heading for item in content.items] == [
+        "[CRITICAL] Task slot usage · alpha · a-ov1",
+        "[WARNING] Task slot usage · alpha · a-ov2",
+        "[RESOLVED] GC time · alpha · a-ov3",
+    ]
+    assert content.summary == "The full message could not be made; this is its plain form (the receiver's log says why)"
+    assert (content.firing, content.resolved, content.subjects, content.links) == (2, 1, (), ())
+    assert "http" not in content.text and "46.913" not in content.text  # no links, no annotations
+    assert plain_content(notification, "ko").title == "[심각] alpha: Task slot usage, GC time"
+
+
+def test_the_plain_form_never_calls_an_alert_that_ended_for_lack_of_data_resolved() -> None:
+    gone = resolved(host="a-ov1")
+    gone["annotations"]["resolved_by"] = "no data"
+
+    content = plain_content(webhook(gone), "ko")
+
+    assert content.title == "[데이터 없음] alpha: Task slot usage"
+    assert content.items[0].heading == "[데이터 없음] Task slot usage · alpha · a-ov1"
+    assert "해소됨" not in content.text
+    assert plain_content(webhook(resolved(host="a-ov1")), "ko").title == "[해소됨] alpha: Task slot usage"
+
+
+def test_the_plain_form_lists_max_alerts_and_counts_the_rest_and_what_alertmanager_left_out() -> None:
+    many = webhook(*(alert(host=f"h{n}", check=f"check {n % 5}") for n in range(13)), truncated=4)
+
+    content = plain_content(many, "en", max_alerts=10)
+
+    assert len(content.items) == 10
+    assert content.notes == ("and 3 more", "Alertmanager left out 4 more alerts (webhook max_alerts)")
+    assert content.title == "[CRITICAL] alpha: check 0, check 1, check 2 (+2)"
+
+
+def test_the_plain_form_of_any_notification_is_made_without_error() -> None:
+    rng = random.Random(11)
+    for _ in range(200):
+        notification = random_notification(rng)
+        content = plain_content(notification, rng.choice(["ko", "en"]))
+        assert len(content.items) == min(10, len(notification.alerts)) and content.title.startswith("[")

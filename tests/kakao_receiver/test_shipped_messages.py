@@ -1,10 +1,10 @@
 """Every message the shipped configuration can produce is valid for its channel, and the stand-in takes it.
 
 The messages of every bundled check, firing and resolved, alone and grouped (past
-``summarize_after``), and all checks in one group, in Korean and English, rendered with the
-shipped ``khp.yml`` and ``deploy/khp.yml`` (only addresses replaced: ``shipped.py``) for every
-channel, checked by the channel's own validator and sent to the Kakao stand-in, which refuses
-what the real APIs would.
+``summarize_after``), and all checks in one group, in Korean and English, in full and in the
+plain form sent when the full one cannot be made, rendered with the shipped ``khp.yml`` and
+``deploy/khp.yml`` (only addresses replaced: ``shipped.py``) for every channel, checked by the
+channel's own validator and sent to the Kakao stand-in, which refuses what the real APIs would.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pytest
 from evaluator import discover_monitors
 from kakao_receiver import Links, compose, parse_webhook, receiver_settings
 from kakao_receiver._app import load_channels
+from kakao_receiver._content import plain_content
 from kakao_receiver.channels.slack import SlackChannel
 from kakao_receiver.channels.webhook import WebhookChannel
 from khp.configuration import Config, format_time, load_config
@@ -132,14 +133,17 @@ def test_every_bundled_check_s_messages_are_valid_and_taken_by_every_channel(
         links = Links(console_url=settings.console_url, alertmanager_url=settings.alertmanager_url)
         sent = 0
         for body in notifications(emitted(config)):
-            content = compose(parse_webhook(body), language, links, max_alerts=settings.summarize_after, now=STARTS)
+            notification = parse_webhook(body)
+            full = compose(notification, language, links, max_alerts=settings.summarize_after, now=STARTS)
+            plain = plain_content(notification, language)  # what is sent when the full one cannot be made
             for channel_name, channel in channels.items():
                 if channel_name == "console":
                     continue
-                payload = channel.render(content)
-                assert channel.problems(payload) == [], (channel_name, content.title)
-                channel.send({"kakaowork": "10001", "kakaotalk": "oncall"}.get(channel_name, "ops"), payload)
-                sent += 1
+                for content in (full, plain):
+                    payload = channel.render(content)
+                    assert channel.problems(payload) == [], (channel_name, content.title)
+                    channel.send({"kakaowork": "10001", "kakaotalk": "oncall"}.get(channel_name, "ops"), payload)
+                    sent += 1
 
     assert kakao.rejections == []
     assert sent == len(kakao.messages) + len(kakao.memos) + len(kakao.slack_posts) + len(kakao.hook_posts)
