@@ -355,20 +355,24 @@ def _channel(receiver: Receiver, room: Room) -> Channel:
 
 
 def _payloads(receiver: Receiver, what: Notification | MessageContent, rooms: tuple[str, ...]) -> dict[str, Any]:
-    """Each room's channel payload of ``what`` (a notification is composed first), fit to its channel's rules."""
-    content = _compose(receiver, what) if isinstance(what, Notification) else what
+    """Each room's channel payload of ``what``, fit to its channel's rules.
+
+    A notification (a held resolution the lookout confirms) is stored like a webhook's, to be
+    rendered when it is sent (``_later``); a notice (blind, restored) is rendered now.
+    """
+    if isinstance(what, Notification):
+        return _later(receiver, rooms)
     rendered: dict[str, Any] = {}
     payloads = {}
     for text in rooms:
         room = Room.parse(text)
         channel = _channel(receiver, room)
         if room.channel not in rendered:
-            rendered[room.channel], problems = fit(channel, channel.render(content))
+            rendered[room.channel], problems = fit(channel, channel.render(what))
             if problems:
                 log.warning(
-                    "%s: the %s message breaks its rules (%s); storing a simpler form",
-                    f"notification {what.id}" if isinstance(what, Notification) else "notice", room.channel,
-                    "; ".join(problems[:3]),
+                    "notice: the %s message breaks its rules (%s); storing a simpler form",
+                    room.channel, "; ".join(problems[:3]),
                 )  # fmt: skip
         payloads[text] = rendered[room.channel]
     return payloads

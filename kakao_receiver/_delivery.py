@@ -7,9 +7,10 @@ Each gunicorn worker process runs ``workers`` threads (``Workers``), each loopin
   than the channel's ``retry_after``, for as long as it takes; only a row whose alert is
   resolved and which is older than ``give_up_after`` is given up (``expired``);
 * when a channel answers again after failing, its waiting rows are sent at once (``redrive``);
-* a webhook's row is stored unrendered (``LATER``): its message is composed and rendered from
-  the notification's body when it is sent (``render``), with the configuration and the clock of
-  that moment; one that cannot be rendered is retried like a failed send, and logged;
+* a webhook's row (or a confirmed held resolution's) is stored unrendered (``LATER``): its
+  message is composed and rendered from the notification's body when it is sent (``render``),
+  with the configuration and the clock of that moment, in its plain form when the full one
+  cannot be made; one that cannot be rendered at all is retried like a failed send, and logged;
 * a payload the channel refuses (or that breaks its rules before sending) goes out in a simpler
   form (``Forms``); refused in its simplest form it is a dead letter (``dead``): an ERROR log
   line, a count on ``/metrics``, and a notice to the notification's other rooms (``on_dead``).

@@ -18,9 +18,10 @@ first payload is kept in ``original`` for ``retry``). ``failed`` is what an olde
 left after its retry budget; such rows are sent again (``redrive``) when their channel
 answers. ``recorded`` says a row's history events were written. The file is created 0600.
 
-A webhook's rows are stored with the payload ``LATER`` (empty): they are composed and
-rendered from their notification's body when they are sent (``Courier``), so a webhook is
-answered after its commit alone. Other rows (notices, held resolutions) store their payload.
+A webhook's rows, and those of a held resolution the lookout confirms, are stored with the
+payload ``LATER`` (empty): they are composed and rendered from their notification's body when
+they are sent (``Courier``), so a webhook is answered after its commit alone. The receiver's
+notices (blind, restored, dead letter) store their payload.
 """
 
 from __future__ import annotations
