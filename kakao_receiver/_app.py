@@ -320,9 +320,10 @@ def _later(receiver: Receiver, rooms: tuple[str, ...]) -> dict[str, None]:
 
 
 def _render_later(receiver: Receiver, body: str, room: Room) -> Mapping[str, Any]:
-    """A webhook's message for ``room``, from the notification's stored body, as it is sent (``Courier``).
+    """A stored notification's message for ``room`` (a webhook's, or a confirmed held resolution's), as it is sent.
 
-    Composed with the configuration and the clock of the moment it is sent; the courier fits it
+    The courier calls it (``Courier(render=...)``) with the body the outbox kept. Composed with
+    the configuration and the clock of the moment it is sent; the courier fits it
     to the channel's rules. When composing or the channel's rendering raises, the plain form
     (``plain_content``: status, check, cluster and host of each alert) is rendered instead; when
     that raises too, the courier keeps the row and tries it again later.

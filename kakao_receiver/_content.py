@@ -259,8 +259,8 @@ def plain_content(
     tag = writer.tag(notification.status, severity, nodata)
 
     def item(alert: Alert) -> Item:
-        tag = writer.tag(alert.status, alert.severity, ended_for_no_data(alert))
-        heading = " · ".join(part for part in (f"[{tag}] {alert.check}", alert.cluster, alert.host) if part)
+        own = writer.tag(alert.status, alert.severity, ended_for_no_data(alert))
+        heading = " · ".join(part for part in (f"[{own}] {alert.check}", alert.cluster, alert.host) if part)
         return Item(
             status=alert.status, severity=alert.severity, check=alert.check, cluster=alert.cluster, host=alert.host,
             service=alert.labels.get("service", ""), value="", compare="", threshold="", description="",
