@@ -323,8 +323,8 @@ def _render_later(receiver: Receiver, body: str, room: Room) -> Mapping[str, Any
     """A stored notification's message for ``room`` (a webhook's, or a confirmed held resolution's), as it is sent.
 
     The courier calls it (``Courier(render=...)``) with the body the outbox kept. Composed with
-    the configuration and the clock of the moment it is sent; the courier fits it
-    to the channel's rules. When composing or the channel's rendering raises, the plain form
+    the configuration and the clock of the moment it is sent; the courier fits it to the
+    channel's rules. When composing or the channel's rendering raises, the plain form
     (``plain_content``: status, check, cluster and host of each alert) is rendered instead; when
     that raises too, the courier keeps the row and tries it again later.
     """

@@ -58,6 +58,18 @@ class RecordingChannel:
 CHANNELS = {"rec": RecordingChannel()}
 
 
+def fail_on_full_messages(channel: RecordingChannel) -> None:
+    """Make ``channel.render`` raise, as a plugin bug would, on what only the full message has (its links)."""
+    render = channel.render
+
+    def fails_on_links(content: Any) -> dict[str, Any]:
+        if content.subjects:
+            raise KeyError("links")
+        return render(content)
+
+    channel.render = fails_on_links  # type: ignore[method-assign]
+
+
 def discard(events: Sequence[HistoryEvent]) -> None:
     """A history that keeps nothing."""
 
@@ -457,14 +469,7 @@ def test_a_message_that_cannot_be_rendered_is_kept_logged_and_sent_once_it_rende
 def test_a_message_the_channel_cannot_render_in_full_is_sent_in_its_plain_form(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    render = harness.channel.render
-
-    def fails_on_links(content: Any) -> dict[str, Any]:  # a plugin bug on what only the full message has
-        if content.subjects:
-            raise KeyError("links")
-        return render(content)
-
-    harness.channel.render = fails_on_links  # type: ignore[method-assign]
+    fail_on_full_messages(harness.channel)
     answer = harness.post(body())
     while harness.receiver.courier.deliver_one():
         pass
