@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,6 +87,17 @@ clusters_dir: clusters
     path = directory / "khp.yml"
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
+
+
+def alerts_told(titles: list[str], title: str) -> int:
+    """How many alerts the messages titled ``title`` told: ``title (4 alerts)`` counts four, ``title`` one."""
+    counted = 0
+    for each in titles:
+        if each == title:
+            counted += 1
+        elif found := re.fullmatch(re.escape(title) + r" \((\d+) alerts\)", each):
+            counted += int(found.group(1))
+    return counted
 
 
 class Feeder:
@@ -219,6 +231,10 @@ class Stack:
 
     def wait_titles(self, room: str, containing: str, count: int, wait: float = 120.0) -> None:
         self.wait(lambda: len(self.titles(room, containing)) >= count, f"{count} x {containing!r} in room {room}", wait)
+
+    def wait_told(self, room: str, title: str, count: int, wait: float = 120.0) -> None:
+        told = f"{count} alerts told {title!r} in room {room}"
+        self.wait(lambda: alerts_told(self.titles(room), title) >= count, told, wait)
 
     def held(self) -> int:
         return self._state("SELECT count(DISTINCT fingerprint) FROM held_resolutions")
