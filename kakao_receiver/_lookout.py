@@ -39,6 +39,7 @@ log = logging.getLogger("kakao_receiver.lookout")
 
 POLL = 1.0
 ASK_AGAIN = 30.0  # seconds before asking Alertmanager again after no Alertmanager answered
+ASLEEP = 5.0  # a pass this much later than ``poll`` means the process did not run meanwhile
 
 
 class ActiveAlerts:
@@ -116,7 +117,20 @@ class Lookout:
                 self.look()
             except Exception:  # an unreadable file or a bug must not end the watch
                 log.exception("lookout pass failed; trying again in %.1fs", self.poll)
+            slept = self.clock()
             self._stop.wait(self.poll)
+            if self.clock() - slept > self.poll + ASLEEP:
+                self.woke(self.clock() - slept)
+
+    def woke(self, gap: float) -> None:
+        """The process did not run for ``gap`` seconds (stopped, suspended, starved of CPU): it heard
+        nothing meanwhile, and the heartbeats sent to it then are still queued in its socket, so it
+        waits ``blind_after`` again before saying blind, as after a start."""
+        self._started = self.clock()
+        log.warning(
+            "the receiver did not run for %.0fs; it waits %.0fs for the evaluator's heartbeat before saying blind",
+            gap, self.blind_after,
+        )  # fmt: skip
 
     # -- one pass ----------------------------------------------------------------------------------
 

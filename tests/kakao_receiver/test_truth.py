@@ -1,12 +1,13 @@
 """What rooms are told, in the Flask test client: no status change swallowed, expiries held, blindness said once.
 
 The lookout's passes are run by hand (``look()``) with a test clock; Alertmanager's active
-alerts come from a stand-in object here (the real Alertmanager pair is in ``test_blindness``).
+alerts come from a stand-in object here (the real Alertmanager pair is in ``tests/khp/``).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,49 @@ def test_blind_once_then_the_truth_then_restored_once(harness: Harness) -> None:
     harness.clock.now += 30
     watch.look()
     assert len(delivered(harness)) == before + 6  # nothing twice
+
+
+def test_a_receiver_that_did_not_run_waits_blind_after_again_before_saying_blind(harness: Harness) -> None:
+    """Stopped or suspended, it heard nothing; the heartbeats sent meanwhile are still queued in its socket."""
+    watch = lookout(harness, Active(set()))
+    harness.post(heartbeat(NOW))
+    watch.look()
+    before = len(delivered(harness))
+
+    harness.clock.now += 301  # the process did not run for five minutes
+    watch.woke(301)
+    watch.look()
+    assert len(delivered(harness)) == before  # it has not listened for blind_after yet
+    harness.post(heartbeat(harness.clock.now - 1))  # the queued heartbeat, read now
+    harness.clock.now += 200
+    watch.look()
+    assert len(delivered(harness)) == before
+
+    harness.clock.now += 301  # and now the evaluator is silent
+    watch.look()
+    assert [title for _, title in delivered(harness)[before:]] == [
+        "[심각] 모니터링 불능: 11월 29일 19:05 KST부터 평가기 응답 없음"
+    ] * 2
+
+
+def test_the_lookout_thread_notices_a_pass_much_later_than_its_poll(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    watch = lookout(harness, Active(set()))
+    watch.poll = 0.01
+    woke: list[float] = []
+    watch.woke = woke.append  # type: ignore[method-assign]
+    watch.start()
+    try:
+        time.sleep(0.2)
+        assert woke == []  # passes on time
+        harness.clock.now += 60  # as if the process had been stopped for a minute
+        deadline = time.monotonic() + 10
+        while not woke and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        watch.stop()
+    assert woke and woke[0] >= 60
 
 
 def test_held_resolutions_wait_while_no_alertmanager_answers(harness: Harness) -> None:
