@@ -119,6 +119,10 @@ class Gunicorn:
     def worker_pids(self) -> list[int]:
         return children(self.process.pid) if self.process else []
 
+    def pids(self) -> list[int]:
+        """The master's, then its workers'."""
+        return [self.process.pid, *self.worker_pids()] if self.process else []
+
     def post(self, payload: Any, token: str = TOKEN) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}", "User-Agent": "Alertmanager/0.25.0"}
         return requests.post(f"{self.url}/alertmanager", json=payload, headers=headers, timeout=30)
@@ -127,7 +131,7 @@ class Gunicorn:
         """SIGKILL the master and every worker at once: nothing gets to clean up."""
         if self.process is None:
             return
-        for pid in [self.process.pid, *self.worker_pids()]:
+        for pid in self.pids():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=10)

@@ -17,30 +17,21 @@ import pytest
 from khp.configuration import format_time
 from tests.realparts.alertmanager import require_alertmanager
 
-from .truth_stack import ROOMS, VALID_FOR, Stack, alerts_told, truth_stack
+from .truth_stack import (
+    BLIND,
+    EVALUATION,
+    FIRING,
+    RESTORED,
+    ROOMS,
+    VALID_FOR,
+    Stack,
+    alerts_told,
+    firing_everywhere,
+    outage,
+    truth_stack,
+)
 
 pytestmark = pytest.mark.slow
-
-EVALUATION = "interval: 1s, window: 10s, pending: 0s, monitor_timeout: 10s, nodata_hold: 8s, stale_after: 25s"
-FIRING = "[CRITICAL] alpha: Disk usage"  # and "[CRITICAL] beta: ..."
-BLIND = "monitoring is blind"
-RESTORED = "monitoring restored"
-
-
-def firing_everywhere(stack: Stack) -> None:
-    for room in ROOMS:
-        stack.wait_titles(room, "[CRITICAL] alpha: Disk usage", 1)
-        stack.wait_titles(room, "[CRITICAL] beta: Disk usage", 1)
-    stack.wait(stack.heard, "the receiver hearing the evaluator's heartbeat")
-
-
-def outage(stack: Stack, killed: float) -> None:
-    """The evaluator gone: blind said in each room, every alert ended by Alertmanager and held, 3 x endsAt."""
-    for room in ROOMS:
-        stack.wait_titles(room, BLIND, 1)
-    stack.wait(lambda: not stack.active(), "Alertmanager ending every alert on its own (endsAt passed)")
-    stack.wait(lambda: stack.held() == 8, "the receiver holding Alertmanager's 8 resolutions")
-    stack.wait(lambda: time.monotonic() - killed >= 3 * VALID_FOR, "an outage of three times endsAt")
 
 
 def duplicates_answered(stack: Stack) -> int:

@@ -39,6 +39,12 @@ HOSTS = {"alpha": ("a1", "a2", "a3", "a4"), "beta": ("b1", "b2", "b3", "b4")}
 ROOMS = ("12345", "67890")  # the critical rooms; 12345 is the warning room too
 VALID_FOR = 20.0
 
+EVALUATION = "interval: 1s, window: 10s, pending: 0s, monitor_timeout: 10s, nodata_hold: 8s, stale_after: 25s"
+FIRING = "[CRITICAL] alpha: Disk usage"  # and "[CRITICAL] beta: ..."
+BLIND = "monitoring is blind"
+RESTORED = "monitoring restored"
+
+
 MONITOR = '''
 from evaluator import Monitor
 
@@ -160,6 +166,11 @@ class KhpRun:
     def cycles(self) -> int:
         """Cycles it has finished (each prints one ``alerts:`` line)."""
         return sum(1 for line in self.log().splitlines() if line.startswith("alerts: "))
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "not started"
+        return self.process.pid
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is None:
@@ -312,3 +323,19 @@ def truth_stack(tmp_path: Path, evaluation: str) -> Iterator[Stack]:
                             run.stop(signal.SIGKILL)
             finally:
                 receiver.stop()
+
+
+def firing_everywhere(stack: Stack) -> None:
+    for room in ROOMS:
+        stack.wait_titles(room, "[CRITICAL] alpha: Disk usage", 1)
+        stack.wait_titles(room, "[CRITICAL] beta: Disk usage", 1)
+    stack.wait(stack.heard, "the receiver hearing the evaluator's heartbeat")
+
+
+def outage(stack: Stack, killed: float) -> None:
+    """The evaluator gone: blind said in each room, every alert ended by Alertmanager and held, 3 x endsAt."""
+    for room in ROOMS:
+        stack.wait_titles(room, BLIND, 1)
+    stack.wait(lambda: not stack.active(), "Alertmanager ending every alert on its own (endsAt passed)")
+    stack.wait(lambda: stack.held() == 8, "the receiver holding Alertmanager's 8 resolutions")
+    stack.wait(lambda: time.monotonic() - killed >= 3 * VALID_FOR, "an outage of three times endsAt")

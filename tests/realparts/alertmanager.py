@@ -146,6 +146,13 @@ class AlertmanagerServer:
             + "\n".join(self.log().splitlines()[-40:])
         )
 
+    def relaunch(self, wait: float = 30.0) -> AlertmanagerServer:
+        """Start it again after ``kill`` or ``stop``, on the same ports and storage: a restarted service."""
+        self._launch()
+        if not self._wait_ready(wait):
+            raise AlertmanagerError(f"Alertmanager did not come back at {self.url}; log tail:\n{self.log()[-4000:]}")
+        return self
+
     def _launch(self) -> None:
         assert ALERTMANAGER is not None
         command = [
@@ -184,6 +191,11 @@ class AlertmanagerServer:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not started"
+        return self._process.pid
 
     @property
     def running(self) -> bool:

@@ -1,0 +1,139 @@
+"""Stalls end to end: one part of the real chain stopped (SIGSTOP) for three alert lifetimes, then
+continued, while a problem heals. A stalled part is a hung process, or a host cut off without a
+reset: connections to it are taken by its socket and wait unanswered, which no refusal shows.
+One Alertmanager of the pair is also killed and restarted (the evaluator's kill and the
+receiver's are in ``test_alert_truth`` and ``tests/kakao_receiver/test_crash.py``).
+
+What each room must get, whichever part stalled: every message once, and RESOLVED only for the
+host that healed. The evaluator stalled is silent, so "blind" and "restored" are said; another part
+stalled is not the evaluator's silence, so nothing about blindness is.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.realparts._process import stalled
+from tests.realparts.alertmanager import require_alertmanager
+
+from .truth_stack import (
+    BLIND,
+    EVALUATION,
+    RESTORED,
+    ROOMS,
+    VALID_FOR,
+    Stack,
+    firing_everywhere,
+    outage,
+    truth_stack,
+)
+
+pytestmark = pytest.mark.slow
+
+HEALED = "[RESOLVED] alpha: Disk usage"  # a2's disk cleaned up
+FIRED = ["[CRITICAL] alpha: Disk usage (4 alerts)", "[CRITICAL] beta: Disk usage (4 alerts)"]
+
+
+def stall_while_a2_heals(stack: Stack, pids: list[int], seconds: float = 3 * VALID_FOR) -> None:
+    """``pids`` stopped for ``seconds``; a2 heals in the first of them."""
+    with stalled(pids):
+        started = time.monotonic()
+        stack.feeder.healthy = {"a2"}
+        stack.wait(lambda: time.monotonic() - started >= seconds, f"a stall of {seconds:g}s")
+
+
+def told_in(messages: list[tuple[str, str]], room: str) -> list[str]:
+    return [title for to, title in messages if to == room]
+
+
+def test_an_evaluator_stalled_longer_than_ends_at_says_blind_and_restored_and_resolves_nothing(tmp_path: Path) -> None:
+    require_alertmanager()
+    with truth_stack(tmp_path, EVALUATION) as stack:
+        run = stack.evaluator()
+        firing_everywhere(stack)
+        with stalled([run.pid]):
+            outage(stack, time.monotonic())
+        for room in ROOMS:
+            stack.wait_titles(room, RESTORED, 1)
+        stack.wait(lambda: len(stack.active()) == 8, "the 8 alerts firing again in Alertmanager")
+        stack.wait(lambda: stack.held() == 0, "no resolution held any more")
+        run.wait_cycles(5, stack.logs)
+        messages = stack.messages()
+
+    for room in ROOMS:
+        titles = told_in(messages, room)
+        assert sorted(t for t in titles if "Disk usage" in t) == FIRED, titles  # nothing resolved, nothing twice
+        assert [t.split(" since ")[0] for t in titles if BLIND in t] == ["[CRITICAL] monitoring is blind"]
+        assert [t.split(" (")[0] for t in titles if RESTORED in t] == ["[RESTORED] monitoring restored"]
+
+
+def test_an_alertmanager_stalled_longer_than_ends_at_loses_nothing_and_resolves_only_the_healed(tmp_path: Path) -> None:
+    require_alertmanager()
+    with truth_stack(tmp_path, EVALUATION) as stack:
+        run = stack.evaluator()
+        firing_everywhere(stack)
+        hung = stack.alertmanagers[0]
+        stall_while_a2_heals(stack, [hung.pid])
+        stack.wait(lambda: len(hung.alerts()) == 7, "the stalled Alertmanager has the 7 firing alerts again")
+        stack.wait(lambda: stack.held() == 0, "no resolution held any more")
+        run.wait_cycles(10, stack.logs)
+        messages = stack.messages()
+
+    for room in ROOMS:
+        titles = told_in(messages, room)
+        assert sorted(titles) == [*FIRED, HEALED], titles  # and nothing of blindness
+
+
+def test_an_alertmanager_killed_and_restarted_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
+    """Alertmanager keeps no alerts across a restart: the restarted one learns them from the bridge's
+    re-sends, and what was notified from its peer's notification log."""
+    require_alertmanager()
+    with truth_stack(tmp_path, EVALUATION) as stack:
+        run = stack.evaluator()
+        firing_everywhere(stack)
+        lost = stack.alertmanagers[1]
+        lost.kill()
+        killed = time.monotonic()
+        stack.feeder.healthy = {"a2"}
+        for room in ROOMS:
+            stack.wait_titles(room, HEALED, 1)
+        stack.wait(lambda: time.monotonic() - killed >= VALID_FOR, "an Alertmanager down for an alert lifetime")
+        lost.relaunch()
+        stack.wait(lambda: len(lost.alerts()) == 7, "the restarted Alertmanager has the 7 firing alerts")
+        run.wait_cycles(10, stack.logs)
+        messages = stack.messages()
+
+    for room in ROOMS:
+        titles = told_in(messages, room)
+        assert sorted(titles) == [*FIRED, HEALED], titles
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [
+        pytest.param(20.0, id="longer-than-blind_after"),  # its workers run on, their lookouts woken late
+        pytest.param(3 * VALID_FOR, id="longer-than-gunicorn-timeout"),  # the master replaces its workers
+    ],
+)
+def test_a_receiver_stalled_loses_nothing_and_says_nothing_of_blindness(tmp_path: Path, seconds: float) -> None:
+    """Blind after 15 s; gunicorn's worker timeout is 30 s. The heartbeats sent during the stall wait in
+    the receiver's socket: it has not listened for ``blind_after`` when it runs again."""
+    require_alertmanager()
+    with truth_stack(tmp_path, EVALUATION) as stack:
+        run = stack.evaluator()
+        firing_everywhere(stack)
+        workers = stack.receiver.worker_pids()
+        stall_while_a2_heals(stack, stack.receiver.pids(), seconds)
+        for room in ROOMS:
+            stack.wait_titles(room, HEALED, 1)
+        run.wait_cycles(10, stack.logs)
+        messages = stack.messages()
+        replaced = stack.receiver.worker_pids() != workers
+
+    assert replaced == (seconds > 30)
+    for room in ROOMS:
+        titles = told_in(messages, room)
+        assert sorted(titles) == [*FIRED, HEALED], titles
