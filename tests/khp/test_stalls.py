@@ -1,11 +1,14 @@
-"""Stalls end to end: one part of the real chain stopped (SIGSTOP) for three alert lifetimes, then
-continued, while a problem heals. A stalled part is a hung process, or a host cut off without a
-reset: connections to it are taken by its socket and wait unanswered, which no refusal shows.
+"""Stalls end to end: one part of the real chain stopped (SIGSTOP) for longer than an alert lives
+(``endsAt``, 20 s here), then continued, while a problem heals. A stalled part is a hung process,
+or a host cut off without a reset: connections to it are taken by its socket and wait
+unanswered, which no refusal shows.
 One Alertmanager of the pair is also killed and restarted (the evaluator's kill and the
 receiver's are in ``test_alert_truth`` and ``tests/kakao_receiver/test_crash.py``).
 
-What each room must get, whichever part stalled: every message once, and RESOLVED only for the
-host that healed. The evaluator stalled is silent, so "blind" and "restored" are said; another part
+What each room must get, whichever part stalled: every host's FIRING once, and RESOLVED only for
+the host that healed (with the FIRING again that docs/operations.md documents, if it comes, and
+the RESOLVED after it), counted per host from the receiver's outbox and per title at the
+stand-in. The evaluator stalled is silent, so "blind" and "restored" are said; another part
 stalled is not the evaluator's silence, so nothing about blindness is.
 """
 
@@ -22,10 +25,14 @@ from tests.realparts.alertmanager import require_alertmanager
 from .truth_stack import (
     BLIND,
     EVALUATION,
+    FIRED,
+    HEALED,
     RESTORED,
     ROOMS,
     VALID_FOR,
     Stack,
+    assert_a2_healed,
+    assert_told_truly,
     firing_everywhere,
     outage,
     truth_stack,
@@ -33,12 +40,9 @@ from .truth_stack import (
 
 pytestmark = pytest.mark.slow
 
-HEALED = "[RESOLVED] alpha: Disk usage"  # a2's disk cleaned up
-FIRED = ["[CRITICAL] alpha: Disk usage (4 alerts)", "[CRITICAL] beta: Disk usage (4 alerts)"]
 
-
-def stall_while_a2_heals(stack: Stack, pids: list[int], seconds: float = 3 * VALID_FOR) -> None:
-    """``pids`` stopped for ``seconds``; a2 heals in the first of them."""
+def stall_while_a2_heals(stack: Stack, pids: list[int], seconds: float = 1.5 * VALID_FOR) -> None:
+    """``pids`` stopped for ``seconds``; a2 heals at the start."""
     with stalled(pids):
         started = time.monotonic()
         stack.feeder.healthy = {"a2"}
@@ -47,6 +51,15 @@ def stall_while_a2_heals(stack: Stack, pids: list[int], seconds: float = 3 * VAL
 
 def told_in(messages: list[tuple[str, str]], room: str) -> list[str]:
     return [title for to, title in messages if to == room]
+
+
+def assert_a2_healed_and_nothing_else(messages: list[tuple[str, str]], told: dict[tuple[str, str], list[str]]) -> None:
+    """Every host's disk FIRING, a2's RESOLVED, nothing of blindness."""
+    assert_told_truly(told, healed={"a2"})
+    for room in ROOMS:
+        titles = told_in(messages, room)
+        assert_a2_healed(titles)
+        assert all("Disk usage" in t for t in titles), titles
 
 
 def test_an_evaluator_stalled_longer_than_ends_at_says_blind_and_restored_and_resolves_nothing(tmp_path: Path) -> None:
@@ -61,11 +74,12 @@ def test_an_evaluator_stalled_longer_than_ends_at_says_blind_and_restored_and_re
         stack.wait(lambda: len(stack.active()) == 8, "the 8 alerts firing again in Alertmanager")
         stack.wait(lambda: stack.held() == 0, "no resolution held any more")
         run.wait_cycles(5, stack.logs)
-        messages = stack.messages()
+        messages, told = stack.messages(), stack.told()
 
+    assert_told_truly(told, healed=set())  # nothing resolved, nothing twice
     for room in ROOMS:
         titles = told_in(messages, room)
-        assert sorted(t for t in titles if "Disk usage" in t) == FIRED, titles  # nothing resolved, nothing twice
+        assert sorted(t for t in titles if "Disk usage" in t) == FIRED, titles
         assert [t.split(" since ")[0] for t in titles if BLIND in t] == ["[CRITICAL] monitoring is blind"]
         assert [t.split(" (")[0] for t in titles if RESTORED in t] == ["[RESTORED] monitoring restored"]
 
@@ -80,11 +94,9 @@ def test_an_alertmanager_stalled_longer_than_ends_at_loses_nothing_and_resolves_
         stack.wait(lambda: len(hung.alerts()) == 7, "the stalled Alertmanager has the 7 firing alerts again")
         stack.wait(lambda: stack.held() == 0, "no resolution held any more")
         run.wait_cycles(10, stack.logs)
-        messages = stack.messages()
+        messages, told = stack.messages(), stack.told()
 
-    for room in ROOMS:
-        titles = told_in(messages, room)
-        assert sorted(titles) == [*FIRED, HEALED], titles  # and nothing of blindness
+    assert_a2_healed_and_nothing_else(messages, told)
 
 
 def test_an_alertmanager_killed_and_restarted_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
@@ -104,18 +116,16 @@ def test_an_alertmanager_killed_and_restarted_loses_nothing_and_repeats_nothing(
         lost.relaunch()
         stack.wait(lambda: len(lost.alerts()) == 7, "the restarted Alertmanager has the 7 firing alerts")
         run.wait_cycles(10, stack.logs)
-        messages = stack.messages()
+        messages, told = stack.messages(), stack.told()
 
-    for room in ROOMS:
-        titles = told_in(messages, room)
-        assert sorted(titles) == [*FIRED, HEALED], titles
+    assert_a2_healed_and_nothing_else(messages, told)
 
 
 @pytest.mark.parametrize(
     "seconds",
     [
         pytest.param(20.0, id="longer-than-blind_after"),  # its workers run on, their lookouts woken late
-        pytest.param(3 * VALID_FOR, id="longer-than-gunicorn-timeout"),  # the master replaces its workers
+        pytest.param(35.0, id="longer-than-gunicorn-timeout"),  # the master may replace its workers
     ],
 )
 def test_a_receiver_stalled_loses_nothing_and_says_nothing_of_blindness(tmp_path: Path, seconds: float) -> None:
@@ -125,15 +135,10 @@ def test_a_receiver_stalled_loses_nothing_and_says_nothing_of_blindness(tmp_path
     with truth_stack(tmp_path, EVALUATION) as stack:
         run = stack.evaluator()
         firing_everywhere(stack)
-        workers = stack.receiver.worker_pids()
         stall_while_a2_heals(stack, stack.receiver.pids(), seconds)
         for room in ROOMS:
             stack.wait_titles(room, HEALED, 1)
         run.wait_cycles(10, stack.logs)
-        messages = stack.messages()
-        replaced = stack.receiver.worker_pids() != workers
+        messages, told = stack.messages(), stack.told()
 
-    assert replaced == (seconds > 30)
-    for room in ROOMS:
-        titles = told_in(messages, room)
-        assert sorted(titles) == [*FIRED, HEALED], titles
+    assert_a2_healed_and_nothing_else(messages, told)

@@ -20,6 +20,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from tests.kakao_receiver.test_app import TOKEN
 from tests.kakao_receiver.test_gunicorn import Gunicorn, wait_until
 from tests.realparts.alertmanager import AlertmanagerServer, running_pair
 from tests.realparts.prometheus import free_port
+from tests.realparts.relay import Relay
 from tests.standins.kakao import KakaoStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +60,16 @@ class DiskMonitor(Monitor):
 '''
 
 
-def khp_yml(directory: Path, receiver_port: int, kakao_url: str, alertmanagers: list[str], evaluation: str) -> Path:
+def khp_yml(
+    directory: Path,
+    receiver_port: int,
+    kakao_url: str,
+    alertmanagers: list[str],
+    evaluation: str,
+    webhook_port: int | None = None,
+) -> Path:
+    """The project's ``khp.yml``; Alertmanager posts to ``webhook_port`` (a relay) if given, else to
+    the receiver's own port."""
     (directory / "monitors").mkdir(parents=True, exist_ok=True)
     (directory / "monitors" / "disks.py").write_text(MONITOR, encoding="utf-8")
     (directory / "clusters").mkdir(exist_ok=True)
@@ -74,7 +85,7 @@ heartbeat: {{group_interval: 1s, repeat_interval: 2s}}
 exporter: {{listen: ""}}
 links: {{source: "https://git.example/khp/blob/main/{{path}}#L{{line}}"}}
 routing:
-  receiver_url: http://127.0.0.1:{receiver_port}/alertmanager
+  receiver_url: http://127.0.0.1:{webhook_port or receiver_port}/alertmanager
   credentials_file: {directory / "receiver-token"}
   channels: {{warning: ["kakaowork:12345"], critical: ["kakaowork:12345", "kakaowork:67890"]}}
   group_wait: 1s
@@ -207,6 +218,7 @@ class Stack:
         receiver: Gunicorn,
         project: Path,
         feeder: Feeder,
+        links: Links | None = None,
     ) -> None:
         self.directory = directory
         self.kakao = kakao
@@ -214,6 +226,7 @@ class Stack:
         self.receiver = receiver
         self.project = project
         self.feeder = feeder
+        self.links = links
         self.evaluators: list[KhpRun] = []
 
     @property
@@ -265,6 +278,24 @@ class Stack:
             except sqlite3.OperationalError:
                 return 0
 
+    def told(self) -> dict[tuple[str, str], list[str]]:
+        """(room, host) -> the statuses of the Disk usage alert of that host, in the order the messages
+        that went out to the room were accepted (from the receiver's outbox)."""
+        import sqlite3
+
+        sql = (
+            "SELECT d.room, n.body FROM deliveries d JOIN notifications n ON n.id = d.notification"
+            " WHERE d.state = 'sent' ORDER BY d.created, d.rowid"
+        )
+        with contextlib.closing(sqlite3.connect(self.project / "var" / "khp-outbox.db", timeout=30)) as conn:
+            rows = conn.execute(sql).fetchall()
+        found: dict[tuple[str, str], list[str]] = {}
+        for room, body in rows:
+            for alert in json.loads(body).get("alerts", []):
+                if alert["labels"].get("alertname") == "Disk usage":
+                    found.setdefault((room.partition(":")[2], alert["labels"]["host"]), []).append(alert["status"])
+        return found
+
     def active(self) -> list[dict[str, Any]]:
         """The problem alerts the first Alertmanager holds active."""
         return self.alertmanagers[0].alerts()
@@ -279,13 +310,33 @@ class Stack:
         return found
 
 
+@dataclass
+class Links:
+    """The network between the parts, through relays a test can cut (``truth_stack(relayed=True)``):
+    khp (the evaluator's bridge and the receiver's lookout) to each Alertmanager, and the
+    Alertmanagers to the receiver."""
+
+    alertmanagers: list[Relay]
+    receiver: Relay
+
+    def all(self) -> list[Relay]:
+        return [*self.alertmanagers, self.receiver]
+
+
 def _receiver(
-    project: Path, port: int, kakao: KakaoStandIn, pair: tuple[AlertmanagerServer, ...], evaluation: str
+    project: Path,
+    port: int,
+    kakao: KakaoStandIn,
+    pair: tuple[AlertmanagerServer, ...],
+    evaluation: str,
+    links: Links | None,
 ) -> Gunicorn:
     """The receiver under gunicorn, started; if the Alertmanagers took its port meanwhile, on another one
-    (both Alertmanagers get the new address and reload)."""
+    (its relay, or both Alertmanagers, get the new address)."""
+    urls = [relay.url for relay in links.alertmanagers] if links else [am.url for am in pair]
+    webhook_port = links.receiver.port if links else None
     for _attempt in range(3):
-        khp_yml(project, port, kakao.url, [am.url for am in pair], evaluation)
+        khp_yml(project, port, kakao.url, urls, evaluation, webhook_port)
         receiver = Gunicorn(project / "khp.yml", port, kakao.environ)
         try:
             return receiver.start()
@@ -293,7 +344,10 @@ def _receiver(
             if "Address already in use" not in str(exc):
                 raise
         port = free_port()
-        khp_yml(project, port, kakao.url, [am.url for am in pair], evaluation)
+        khp_yml(project, port, kakao.url, urls, evaluation, webhook_port)
+        if links:
+            links.receiver.target_port = port
+            continue
         rendered = render_alertmanager_yaml(load_config(project / "khp.yml"))
         for am in pair:
             am.config_path.write_text(rendered, encoding="utf-8")
@@ -303,19 +357,25 @@ def _receiver(
 
 
 @contextlib.contextmanager
-def truth_stack(tmp_path: Path, evaluation: str) -> Iterator[Stack]:
-    """Everything but the evaluators; ``stack.evaluator()`` starts ``khp run``."""
+def truth_stack(tmp_path: Path, evaluation: str, relayed: bool = False) -> Iterator[Stack]:
+    """Everything but the evaluators; ``stack.evaluator()`` starts ``khp run``. ``relayed``: the parts
+    talk through ``stack.links``."""
     port = free_port()
     project = tmp_path / "khp"
     project.mkdir(parents=True)
-    with KakaoStandIn() as kakao:
-        placeholder = khp_yml(project, port, kakao.url, ["http://127.0.0.1:9"], evaluation)
+    with contextlib.ExitStack() as cleanup, KakaoStandIn() as kakao:
+        to_receiver = cleanup.enter_context(Relay(port)) if relayed else None
+        webhook_port = to_receiver.port if to_receiver else None
+        placeholder = khp_yml(project, port, kakao.url, ["http://127.0.0.1:9"], evaluation, webhook_port)
         rendered = render_alertmanager_yaml(load_config(placeholder))
         with running_pair(tmp_path / "am", rendered) as pair:
-            receiver = _receiver(project, port, kakao, pair, evaluation)
+            links = None
+            if to_receiver:
+                links = Links([cleanup.enter_context(Relay(am.port)) for am in pair], to_receiver)
+            receiver = _receiver(project, port, kakao, pair, evaluation, links)
             try:
                 with Feeder(project / "var" / "khp.db") as feeder:
-                    stack = Stack(tmp_path, kakao, pair, receiver, project, feeder)
+                    stack = Stack(tmp_path, kakao, pair, receiver, project, feeder, links)
                     try:
                         yield stack
                     finally:
@@ -323,6 +383,34 @@ def truth_stack(tmp_path: Path, evaluation: str) -> Iterator[Stack]:
                             run.stop(signal.SIGKILL)
             finally:
                 receiver.stop()
+
+
+HEALED = "[RESOLVED] alpha: Disk usage"  # a2's disk cleaned up, in the tests where it heals
+FIRED = ["[CRITICAL] alpha: Disk usage (4 alerts)", "[CRITICAL] beta: Disk usage (4 alerts)"]
+
+
+def assert_a2_healed(titles: list[str]) -> None:
+    """A room's titles: each cluster's group FIRING once and a2's RESOLVED, nothing else of disks; a2
+    FIRING again only with its RESOLVED again (the documented FIRING again)."""
+    disk = [t for t in titles if "Disk usage" in t]
+    again = disk.count("[CRITICAL] alpha: Disk usage")
+    assert sorted(t for t in disk if t != "[CRITICAL] alpha: Disk usage") == sorted(
+        [*FIRED] + [HEALED] * (again + 1)
+    ), titles
+
+
+def assert_told_truly(told: dict[tuple[str, str], list[str]], healed: set[str]) -> None:
+    """Each room was told every host's disk FIRING, and RESOLVED only for the ``healed`` hosts: a host
+    that never healed was told once; a healed one FIRING then RESOLVED, or that again (an Alertmanager
+    that flushed before the resolution reached it: the documented FIRING again, docs/operations.md)."""
+    for room in ROOMS:
+        for host in (host for hosts in HOSTS.values() for host in hosts):
+            statuses = told.get((room, host), [])
+            if host not in healed:
+                assert statuses == ["firing"], (room, host, statuses)
+            else:
+                pairs = len(statuses) // 2
+                assert statuses and statuses == ["firing", "resolved"] * pairs, (room, host, statuses)
 
 
 def firing_everywhere(stack: Stack) -> None:
