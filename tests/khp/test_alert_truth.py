@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,23 @@ from .truth_stack import (
 )
 
 pytestmark = pytest.mark.slow
+
+
+def a1_alert(starts: float, ends: float | None = None, **more: str) -> dict[str, Any]:
+    """a1's disk alert as the bridge posts it: firing, or resolved at ``ends``; ``more`` annotations."""
+    labels = {
+        "alertname": "Disk usage",
+        "monitor": "DiskMonitor",
+        "cluster": "alpha",
+        "host": "a1",
+        "service": "disks",
+        "severity": "critical",
+    }
+    notes = {"description": "Data disk almost full", "value": "97", "threshold": "90", "compare": ">", **more}
+    alert: dict[str, Any] = {"labels": labels, "annotations": notes, "startsAt": format_time(starts)}
+    if ends is not None:
+        alert["endsAt"] = format_time(ends)
+    return alert
 
 
 def duplicates_answered(stack: Stack) -> int:
@@ -140,23 +158,11 @@ def test_a_problem_resolved_then_firing_again_a_minute_later_is_told_both_times(
     require_alertmanager()
     with truth_stack(tmp_path, EVALUATION) as stack:
         am = stack.alertmanagers[0]
-        labels = {
-            "alertname": "Disk usage",
-            "monitor": "DiskMonitor",
-            "cluster": "alpha",
-            "host": "a1",
-            "service": "disks",
-            "severity": "critical",
-        }
-        notes = {"description": "Data disk almost full", "value": "97", "threshold": "90", "compare": ">"}
         starts = time.time()
 
         def post(ends: float | None, **more: str) -> None:
-            alert = {"labels": labels, "annotations": {**notes, **more}, "startsAt": format_time(starts)}
-            if ends is not None:
-                alert["endsAt"] = format_time(ends)
             for each in stack.alertmanagers:
-                each.post_alerts([alert])
+                each.post_alerts([a1_alert(starts, ends, **more)])
 
         post(None)
         for room in ROOMS:
@@ -181,17 +187,8 @@ def test_an_alertmanager_the_resolution_has_not_reached_says_firing_again_then_r
     require_alertmanager()
     with truth_stack(tmp_path, EVALUATION) as stack:
         first, second = stack.alertmanagers
-        labels = {
-            "alertname": "Disk usage",
-            "monitor": "DiskMonitor",
-            "cluster": "alpha",
-            "host": "a1",
-            "service": "disks",
-            "severity": "critical",
-        }
-        notes = {"description": "Data disk almost full", "value": "97", "threshold": "90", "compare": ">"}
-        firing = {"labels": labels, "annotations": notes, "startsAt": format_time(time.time())}
-        resolved = {**firing, "annotations": {**notes, "resolved_by": "evaluator"}, "endsAt": format_time(time.time())}
+        starts = time.time()
+        firing, resolved = a1_alert(starts), a1_alert(starts, time.time(), resolved_by="evaluator")
 
         for each in stack.alertmanagers:
             each.post_alerts([firing])
