@@ -2,7 +2,7 @@
 
 Each pass (every ``poll`` seconds):
 
-1. Blind: once the receiver has heard the evaluator, no newer heartbeat for ``blind_after``
+1. Blind: once the receiver has heard the evaluator, no newer heartbeat heard for ``blind_after``
    makes one "monitoring is blind since HH:MM (evaluator silent)" message to every critical room.
 2. Held resolutions (``_holding``) are settled once the evaluator has spoken since they came:
    Alertmanager is asked which alerts are active; a held resolution of an alert no longer active
@@ -142,7 +142,11 @@ class Lookout:
         if sight.restored_from is not None:
             self._tell_restored(sight.restored_from, sight.last_beat, 0, 0)  # a pass that stopped half-way
         if not sight.blind:
-            if self.clock() - max(sight.last_beat, self._started) <= self.blind_after:
+            # silent = nothing newer heard for blind_after: a beat that came late (Alertmanager retrying
+            # an old notification after a partition) counts from when it came, or it would restore and
+            # go blind again at once
+            heard = sight.heard if sight.heard is not None else sight.last_beat
+            if self.clock() - max(sight.last_beat, heard, self._started) <= self.blind_after:
                 self.settle(sight, everything=False)
                 return
             if not self.watch.go_blind(sight.last_beat):

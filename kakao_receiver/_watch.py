@@ -2,8 +2,9 @@
 
 The alert bridge sends a heartbeat alert every resend interval, its annotation ``at`` saying
 when; Alertmanager repeats it to the receiver (``khp-heartbeat``). ``last_beat`` is the newest
-``at`` heard: Alertmanager may go on repeating an old heartbeat for a while after the
-evaluator stopped, but never a newer one. Blind = nothing newer for ``receiver.blind_after``.
+``at`` heard, ``heard`` when it came: Alertmanager may go on repeating an old heartbeat for a
+while after the evaluator stopped, but never a newer one. Blind = nothing newer heard for
+``receiver.blind_after`` (a newer beat that came late, after a partition, counts from its coming).
 The state is one row beside the outbox, shared by every gunicorn worker; each transition is a
 single conditional UPDATE, so exactly one process makes it.
 """

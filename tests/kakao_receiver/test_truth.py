@@ -274,6 +274,32 @@ def test_a_receiver_that_did_not_run_waits_blind_after_again_before_saying_blind
     ] * 2
 
 
+def test_a_heartbeat_that_comes_late_restores_once_and_does_not_make_it_blind_again_at_once(harness: Harness) -> None:
+    """After a partition, Alertmanager may first deliver an old notification it was retrying: its beat
+    is newer than the blindness but nearly ``blind_after`` old. Silence counts from when it came."""
+    watch = lookout(harness, Active(set()))
+    harness.post(heartbeat(NOW))
+    watch.look()
+    before = len(delivered(harness))
+    harness.clock.now += 301
+    watch.look()  # blind since NOW
+    harness.clock.now += 299
+    harness.post(heartbeat(NOW + 310))  # sent 290 s ago, heard only now
+    watch.look()
+    harness.clock.now += 20  # 310 s after that beat was sent, 20 s after it was heard
+    watch.look()
+    titles = [title for _, title in delivered(harness)[before:]]
+    assert [t.split(" (")[0] for t in titles] == [
+        "[심각] 모니터링 불능: 11월 29일 19:00 KST부터 평가기 응답 없음"
+    ] * 2 + ["[복구] 모니터링 재개"] * 2
+
+    harness.clock.now += 290  # and now nothing new was heard for blind_after
+    watch.look()
+    assert [title for _, title in delivered(harness)[before + 4 :]] == [
+        "[심각] 모니터링 불능: 11월 29일 19:05 KST부터 평가기 응답 없음"
+    ] * 2
+
+
 def test_the_lookout_thread_notices_a_pass_much_later_than_its_poll(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
