@@ -119,8 +119,9 @@ class Lookout:
                 log.exception("lookout pass failed; trying again in %.1fs", self.poll)
             slept = self.clock()
             self._stop.wait(self.poll)
-            if self.clock() - slept > self.poll + ASLEEP:
-                self.woke(self.clock() - slept)
+            gap = self.clock() - slept
+            if gap > self.poll + ASLEEP:
+                self.woke(gap)
 
     def woke(self, gap: float) -> None:
         """The process did not run for ``gap`` seconds (stopped, suspended, starved of CPU): it heard

@@ -73,6 +73,7 @@ def test_the_alertmanagers_cut_off_from_khp_lose_nothing_and_resolve_only_the_he
         stack.wait(lambda: len(stack.active()) == 7, "the 7 alerts firing again in Alertmanager")
         stack.wait(lambda: stack.held() == 0, "no resolution held any more")
         run.wait_cycles(5, stack.logs)
+        stack.wait_truth(healed={"a2"})
         messages, told = stack.messages(), stack.told()
 
     assert_told(messages, told)
@@ -93,6 +94,7 @@ def test_the_receiver_cut_off_from_the_alertmanagers_loses_nothing_and_resolves_
             stack.wait_titles(room, RESTORED, 1)
             stack.wait_titles(room, HEALED, 1)
         run.wait_cycles(5, stack.logs)
+        stack.wait_truth(healed={"a2"})
         messages, told = stack.messages(), stack.told()
 
     assert_told(messages, told)

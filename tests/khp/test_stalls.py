@@ -74,6 +74,7 @@ def test_an_evaluator_stalled_longer_than_ends_at_says_blind_and_restored_and_re
         stack.wait(lambda: len(stack.active()) == 8, "the 8 alerts firing again in Alertmanager")
         stack.wait(lambda: stack.held() == 0, "no resolution held any more")
         run.wait_cycles(5, stack.logs)
+        stack.wait_truth(healed=set())
         messages, told = stack.messages(), stack.told()
 
     assert_told_truly(told, healed=set())  # nothing resolved, nothing twice
@@ -94,6 +95,7 @@ def test_an_alertmanager_stalled_longer_than_ends_at_loses_nothing_and_resolves_
         stack.wait(lambda: len(hung.alerts()) == 7, "the stalled Alertmanager has the 7 firing alerts again")
         stack.wait(lambda: stack.held() == 0, "no resolution held any more")
         run.wait_cycles(10, stack.logs)
+        stack.wait_truth(healed={"a2"})
         messages, told = stack.messages(), stack.told()
 
     assert_a2_healed_and_nothing_else(messages, told)
@@ -116,6 +118,7 @@ def test_an_alertmanager_killed_and_restarted_loses_nothing_and_repeats_nothing(
         lost.relaunch()
         stack.wait(lambda: len(lost.alerts()) == 7, "the restarted Alertmanager has the 7 firing alerts")
         run.wait_cycles(10, stack.logs)
+        stack.wait_truth(healed={"a2"})
         messages, told = stack.messages(), stack.told()
 
     assert_a2_healed_and_nothing_else(messages, told)
@@ -139,6 +142,7 @@ def test_a_receiver_stalled_loses_nothing_and_says_nothing_of_blindness(tmp_path
         for room in ROOMS:
             stack.wait_titles(room, HEALED, 1)
         run.wait_cycles(10, stack.logs)
+        stack.wait_truth(healed={"a2"})
         messages, told = stack.messages(), stack.told()
 
     assert_a2_healed_and_nothing_else(messages, told)

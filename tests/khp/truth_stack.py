@@ -260,6 +260,16 @@ class Stack:
         told = f"{count} alerts told {title!r} in room {room}"
         self.wait(lambda: alerts_told(self.titles(room), title) >= count, told, wait)
 
+    def wait_truth(self, healed: set[str]) -> None:
+        """Until every room has been told every host's disk as it is (``assert_told_truly``), a
+        documented FIRING again included with the RESOLVED after it."""
+
+        def settled() -> bool:
+            pending = self._state("SELECT count(*) FROM deliveries WHERE state = 'pending'")
+            return pending == 0 and told_truly(self.told(), healed)
+
+        self.wait(settled, f"every room told the disks as they are (healed: {healed}), nothing pending")
+
     def held(self) -> int:
         return self._state("SELECT count(DISTINCT fingerprint) FROM held_resolutions")
 
@@ -411,6 +421,14 @@ def assert_told_truly(told: dict[tuple[str, str], list[str]], healed: set[str]) 
             else:
                 pairs = len(statuses) // 2
                 assert statuses and statuses == ["firing", "resolved"] * pairs, (room, host, statuses)
+
+
+def told_truly(told: dict[tuple[str, str], list[str]], healed: set[str]) -> bool:
+    try:
+        assert_told_truly(told, healed)
+    except AssertionError:
+        return False
+    return True
 
 
 def firing_everywhere(stack: Stack) -> None:
