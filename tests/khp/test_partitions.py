@@ -27,8 +27,10 @@ from .truth_stack import (
     VALID_FOR,
     Stack,
     assert_a2_healed,
+    assert_blind_once_and_restored_once,
     assert_told_truly,
     firing_everywhere,
+    told_in,
     truth_stack,
 )
 
@@ -51,10 +53,9 @@ def cut_while_a2_heals(stack: Stack, relays: list[Relay], mode: Cut) -> None:
 def assert_told(messages: list[tuple[str, str]], told: dict[tuple[str, str], list[str]]) -> None:
     assert_told_truly(told, healed={"a2"})
     for room in ROOMS:
-        titles = [title for to, title in messages if to == room]
+        titles = told_in(messages, room)
         assert_a2_healed(titles)
-        assert [t.split(" since ")[0] for t in titles if BLIND in t] == ["[CRITICAL] monitoring is blind"]
-        assert [t.split(" (")[0] for t in titles if RESTORED in t] == ["[RESTORED] monitoring restored"]
+        assert_blind_once_and_restored_once(titles)
 
 
 def test_the_alertmanagers_cut_off_from_khp_lose_nothing_and_resolve_only_the_healed(tmp_path: Path) -> None:

@@ -23,7 +23,6 @@ from tests.realparts._process import stalled
 from tests.realparts.alertmanager import require_alertmanager
 
 from .truth_stack import (
-    BLIND,
     EVALUATION,
     FIRED,
     HEALED,
@@ -32,9 +31,11 @@ from .truth_stack import (
     VALID_FOR,
     Stack,
     assert_a2_healed,
+    assert_blind_once_and_restored_once,
     assert_told_truly,
     firing_everywhere,
     outage,
+    told_in,
     truth_stack,
 )
 
@@ -47,10 +48,6 @@ def stall_while_a2_heals(stack: Stack, pids: list[int], seconds: float = 1.5 * V
         started = time.monotonic()
         stack.feeder.healthy = {"a2"}
         stack.wait(lambda: time.monotonic() - started >= seconds, f"a stall of {seconds:g}s")
-
-
-def told_in(messages: list[tuple[str, str]], room: str) -> list[str]:
-    return [title for to, title in messages if to == room]
 
 
 def assert_a2_healed_and_nothing_else(messages: list[tuple[str, str]], told: dict[tuple[str, str], list[str]]) -> None:
@@ -81,8 +78,7 @@ def test_an_evaluator_stalled_longer_than_ends_at_says_blind_and_restored_and_re
     for room in ROOMS:
         titles = told_in(messages, room)
         assert sorted(t for t in titles if "Disk usage" in t) == FIRED, titles
-        assert [t.split(" since ")[0] for t in titles if BLIND in t] == ["[CRITICAL] monitoring is blind"]
-        assert [t.split(" (")[0] for t in titles if RESTORED in t] == ["[RESTORED] monitoring restored"]
+        assert_blind_once_and_restored_once(titles)
 
 
 def test_an_alertmanager_stalled_longer_than_ends_at_loses_nothing_and_resolves_only_the_healed(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -277,8 +278,6 @@ class Stack:
         return bool(self._state("SELECT last_beat IS NOT NULL FROM evaluator_watch"))
 
     def _state(self, sql: str) -> int:
-        import sqlite3
-
         path = self.project / "var" / "khp-outbox.db"
         if not path.exists():
             return 0
@@ -291,8 +290,6 @@ class Stack:
     def told(self) -> dict[tuple[str, str], list[str]]:
         """(room, host) -> the statuses of the Disk usage alert of that host, in the order the messages
         that went out to the room were accepted (from the receiver's outbox)."""
-        import sqlite3
-
         sql = (
             "SELECT d.room, n.body FROM deliveries d JOIN notifications n ON n.id = d.notification"
             " WHERE d.state = 'sent' ORDER BY d.created, d.rowid"
@@ -397,6 +394,16 @@ def truth_stack(tmp_path: Path, evaluation: str, relayed: bool = False) -> Itera
 
 HEALED = "[RESOLVED] alpha: Disk usage"  # a2's disk cleaned up, in the tests where it heals
 FIRED = ["[CRITICAL] alpha: Disk usage (4 alerts)", "[CRITICAL] beta: Disk usage (4 alerts)"]
+
+
+def told_in(messages: list[tuple[str, str]], room: str) -> list[str]:
+    """The titles ``room`` got, in order, of ``Stack.messages()``."""
+    return [title for to, title in messages if to == room]
+
+
+def assert_blind_once_and_restored_once(titles: list[str]) -> None:
+    assert [t.split(" since ")[0] for t in titles if BLIND in t] == ["[CRITICAL] monitoring is blind"]
+    assert [t.split(" (")[0] for t in titles if RESTORED in t] == ["[RESTORED] monitoring restored"]
 
 
 def assert_a2_healed(titles: list[str]) -> None:
